@@ -1,0 +1,194 @@
+import { cpus } from 'node:os'
+
+/** A setting that cannot be used. The message is one line that names the variable. */
+export class ConfigError extends Error {
+  readonly variable: string
+  constructor(variable: string, message: string) {
+    super(`Invalid ${variable}: ${message}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA'
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+/** `n` events per `windowSeconds`. */
+export interface RateRule {
+  max: number
+  windowSeconds: number
+}
+
+export interface Config {
+  host: string
+  port: number
+  databaseUrl: string
+  redisUrl: string | undefined
+  jwtAlgorithm: JwtAlgorithm
+  jwtSecret: string | undefined
+  jwtPrivateKeyFile: string | undefined
+  jwtIssuer: string
+  jwtAudience: string
+  /** Seconds. */
+  accessTokenTtl: number
+  refreshTokenTtl: number
+  refreshReuseGrace: number
+  jwtLeeway: number
+  adminEmail: string | undefined
+  adminPassword: string | undefined
+  registration: 'open' | 'closed'
+  loginFailureLimit: RateRule
+  rateLimitAuth: RateRule
+  logLevel: LogLevel
+  /** Bearer token required to read /metrics; unset means /metrics is public. */
+  metricsToken: string | undefined
+  /** Honour X-Forwarded-For from this many proxy hops (0 = ignore the header). */
+  trustProxy: number
+  /** Password hashes computed at once; more wait in a bounded queue. */
+  hashConcurrency: number
+  /** Password hashes allowed to wait; past it, 503 service_unavailable. */
+  hashQueueLimit: number
+}
+
+/** The defaults of API.md's settings table, plus Tessera's additions. */
+const DEFAULTS = {
+  HOST: '127.0.0.1',
+  PORT: '3000',
+  DATABASE_URL: 'sqlite:./data/tessera.db',
+  JWT_ALGORITHM: 'HS256',
+  JWT_ISSUER: 'tessera',
+  JWT_AUDIENCE: 'tessera',
+  ACCESS_TOKEN_TTL: '15m',
+  REFRESH_TOKEN_TTL: '30d',
+  REFRESH_REUSE_GRACE: '10s',
+  JWT_LEEWAY: '0',
+  REGISTRATION: 'open',
+  LOGIN_FAILURE_LIMIT: '10/15m',
+  RATE_LIMIT_AUTH: '100/1m',
+  LOG_LEVEL: 'info',
+  TRUST_PROXY: '0',
+  PASSWORD_HASH_CONCURRENCY: String(Math.max(1, cpus().length)),
+  PASSWORD_HASH_QUEUE: '64',
+} as const
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
+
+/** Parses `900`, `90s`, `15m`, `12h`, `30d` into seconds (as jose's `secs()` reads them). */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+)([smhd]?)$/.exec(text.trim())
+  if (!match) return undefined
+  return Number(match[1]) * (UNITS[match[2] || 's'] ?? 1)
+}
+
+function duration(env: Env, name: keyof typeof DEFAULTS, { min = 0 } = {}): number {
+  const raw = read(env, name)
+  const seconds = parseDuration(raw)
+  if (seconds === undefined) throw new ConfigError(name, `expected seconds or <n>[smhd], got "${raw}"`)
+  if (seconds < min) throw new ConfigError(name, `must be at least ${min} seconds`)
+  return seconds
+}
+
+function rateRule(env: Env, name: keyof typeof DEFAULTS): RateRule {
+  const raw = read(env, name)
+  const [count, window] = raw.split('/')
+  const max = Number(count)
+  const windowSeconds = window === undefined ? undefined : parseDuration(window)
+  if (!Number.isInteger(max) || max < 1 || !windowSeconds) {
+    throw new ConfigError(name, `expected <count>/<duration> such as 10/15m, got "${raw}"`)
+  }
+  return { max, windowSeconds }
+}
+
+function integer(env: Env, name: keyof typeof DEFAULTS, min: number, max: number): number {
+  const raw = read(env, name)
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${raw}"`)
+  }
+  return value
+}
+
+function oneOf<T extends string>(env: Env, name: keyof typeof DEFAULTS, allowed: readonly T[]): T {
+  const raw = read(env, name)
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`)
+  }
+  return raw as T
+}
+
+type Env = Record<string, string | undefined>
+
+function read(env: Env, name: keyof typeof DEFAULTS): string {
+  const value = env[name]
+  return value === undefined || value === '' ? DEFAULTS[name] : value
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+/**
+ * Reads and checks every setting. Only this function reads the environment.
+ *
+ * @throws ConfigError naming the first bad variable.
+ * @example
+ * ```ts
+ * const config = loadConfig(process.env)
+ * ```
+ */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const databaseUrl = read(env, 'DATABASE_URL')
+  if (!/^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'expected sqlite:<path>, sqlite::memory:, postgres://… or mysql://…')
+  }
+  const jwtSecret = optional(env, 'JWT_SECRET')
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes (RFC 7518 §3.2: a key as long as the hash output)')
+  }
+  const jwtAlgorithm = oneOf(env, 'JWT_ALGORITHM', ['HS256', 'RS256', 'ES256', 'EdDSA'] as const)
+  if (jwtAlgorithm !== 'HS256') {
+    throw new ConfigError('JWT_ALGORITHM', `${jwtAlgorithm} is not supported by this version yet; use HS256`)
+  }
+  const adminEmail = optional(env, 'ADMIN_EMAIL')?.trim().toLowerCase()
+  const adminPassword = optional(env, 'ADMIN_PASSWORD')
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError(adminEmail ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together')
+  }
+  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+$/.test(adminEmail)) {
+    throw new ConfigError('ADMIN_EMAIL', 'expected an email address')
+  }
+  if (adminPassword !== undefined) {
+    const length = [...adminPassword.normalize('NFC')].length
+    if (length < 8 || length > 128) throw new ConfigError('ADMIN_PASSWORD', 'must be 8 to 128 characters')
+  }
+  const config: Config = {
+    host: read(env, 'HOST'),
+    port: integer(env, 'PORT', 0, 65535),
+    databaseUrl,
+    redisUrl: optional(env, 'REDIS_URL'),
+    jwtAlgorithm,
+    jwtSecret,
+    jwtPrivateKeyFile: optional(env, 'JWT_PRIVATE_KEY_FILE'),
+    jwtIssuer: read(env, 'JWT_ISSUER'),
+    jwtAudience: read(env, 'JWT_AUDIENCE'),
+    accessTokenTtl: duration(env, 'ACCESS_TOKEN_TTL', { min: 1 }),
+    refreshTokenTtl: duration(env, 'REFRESH_TOKEN_TTL', { min: 1 }),
+    refreshReuseGrace: duration(env, 'REFRESH_REUSE_GRACE'),
+    jwtLeeway: duration(env, 'JWT_LEEWAY'),
+    adminEmail,
+    adminPassword,
+    registration: oneOf(env, 'REGISTRATION', ['open', 'closed'] as const),
+    loginFailureLimit: rateRule(env, 'LOGIN_FAILURE_LIMIT'),
+    rateLimitAuth: rateRule(env, 'RATE_LIMIT_AUTH'),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    metricsToken: optional(env, 'METRICS_TOKEN'),
+    trustProxy: integer(env, 'TRUST_PROXY', 0, 10),
+    hashConcurrency: integer(env, 'PASSWORD_HASH_CONCURRENCY', 1, 64),
+    hashQueueLimit: integer(env, 'PASSWORD_HASH_QUEUE', 0, 100000),
+  }
+  if (config.refreshTokenTtl <= config.accessTokenTtl) {
+    throw new ConfigError('REFRESH_TOKEN_TTL', 'must be longer than ACCESS_TOKEN_TTL')
+  }
+  return Object.freeze(config)
+}

@@ -1,0 +1,82 @@
+/**
+ * The one table of problem codes (API.md, "Error codes"). Every error the API
+ * sends is an `AppError` with one of these codes, rendered as RFC 9457
+ * problem+json by `http/plugins/problem.ts`.
+ */
+export const ERROR_CODES = {
+  validation_failed: { status: 400, title: 'Validation failed' },
+  invalid_json: { status: 400, title: 'Invalid JSON' },
+  authorization_required: { status: 401, title: 'Authorization required' },
+  invalid_credentials: { status: 401, title: 'Invalid credentials' },
+  token_invalid: { status: 401, title: 'Token invalid' },
+  token_expired: { status: 401, title: 'Token expired' },
+  token_revoked: { status: 401, title: 'Token revoked' },
+  wrong_token_type: { status: 401, title: 'Wrong token type' },
+  refresh_token_reused: { status: 401, title: 'Refresh token reused' },
+  fresh_token_required: { status: 401, title: 'Fresh token required' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  account_disabled: { status: 403, title: 'Account disabled' },
+  registration_disabled: { status: 403, title: 'Registration disabled' },
+  not_found: { status: 404, title: 'Not found' },
+  user_not_found: { status: 404, title: 'User not found' },
+  session_not_found: { status: 404, title: 'Session not found' },
+  user_exists: { status: 409, title: 'User exists' },
+  last_admin: { status: 409, title: 'Last admin' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal_error: { status: 500, title: 'Internal error' },
+  service_unavailable: { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as ErrorCode[]
+
+/** One failed field of a `validation_failed` problem; `path` is a JSON Pointer. */
+export interface FieldError {
+  path: string
+  message: string
+}
+
+export interface AppErrorOptions {
+  errors?: FieldError[]
+  headers?: Record<string, string>
+  cause?: unknown
+}
+
+/**
+ * An error with a stable, machine-readable code from {@link ERROR_CODES}.
+ *
+ * @example
+ * ```ts
+ * throw new AppError('forbidden', 'Only admins may list users')
+ * ```
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  /** Fastify reads `statusCode` when an AppError reaches a handler other than ours. */
+  readonly statusCode: number
+  readonly errors?: FieldError[]
+  readonly headers?: Record<string, string>
+
+  constructor(code: ErrorCode, detail?: string, options: AppErrorOptions = {}) {
+    super(detail ?? ERROR_CODES[code].title, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'AppError'
+    this.code = code
+    this.status = ERROR_CODES[code].status
+    this.statusCode = this.status
+    if (options.errors) this.errors = options.errors
+    if (options.headers) this.headers = options.headers
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError
+}
+
+/** A 400 `validation_failed` for one field, for checks a schema cannot express. */
+export function fieldError(path: string, message: string): AppError {
+  return new AppError('validation_failed', message, { errors: [{ path, message }] })
+}

@@ -1,0 +1,74 @@
+import fp from 'fastify-plugin'
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import { AppError } from '../../errors.js'
+import type { AuthContext } from '../../services/access-tokens.js'
+import type { Services } from '../../services/index.js'
+
+export interface RequireAuthOptions {
+  /** The caller must hold this role (e.g. `'admin'`). */
+  role?: string
+  /** The token must come from a password login, not a refresh (sensitive actions). */
+  fresh?: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by `requireAuth` hooks: who is calling. Null on routes without one. */
+    auth: AuthContext | null
+  }
+  interface FastifyInstance {
+    /**
+     * An `onRequest` hook that admits only requests with a valid, unrevoked
+     * access token, the way Flask-JWT-Extended's `@jwt_required()` does.
+     */
+    requireAuth(options?: RequireAuthOptions): onRequestAsyncHookHandler
+  }
+}
+
+const OPTION_KEYS = new Set(['role', 'fresh'])
+
+/** Checks options once, when the hook is made, not on every request (as hono's `jwt()` does). */
+function assertRequireAuthOptions(options: RequireAuthOptions): void {
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) throw new TypeError(`requireAuth: unknown option "${key}"`)
+  }
+  if (options.role !== undefined && (typeof options.role !== 'string' || options.role === '')) {
+    throw new TypeError('requireAuth: "role" must be a non-empty string')
+  }
+  if (options.fresh !== undefined && typeof options.fresh !== 'boolean') throw new TypeError('requireAuth: "fresh" must be a boolean')
+}
+
+/**
+ * The access token of an `Authorization: Bearer` header (scheme case-insensitive,
+ * RFC 7235 §2.1). Tokens are never read from the query string.
+ */
+export function readBearer(request: FastifyRequest): string {
+  const header = request.headers.authorization
+  if (!header) throw new AppError('authorization_required', 'Send an access token in the Authorization header')
+  const match = /^bearer[ ]+(\S*)\s*$/i.exec(header)
+  if (!match) throw new AppError('authorization_required', 'The Authorization header must use the Bearer scheme')
+  if (!match[1]) throw new AppError('token_invalid', 'The bearer token is empty')
+  return match[1]
+}
+
+export async function authenticate(services: Services, request: FastifyRequest, options: RequireAuthOptions = {}): Promise<AuthContext> {
+  const auth = await services.accessTokens.verify(readBearer(request))
+  request.auth = auth
+  if (options.fresh && !auth.fresh) throw new AppError('fresh_token_required', 'This action needs a token from a password login')
+  if (options.role && !auth.roles.includes(options.role)) throw new AppError('forbidden', 'You are not allowed to do this')
+  return auth
+}
+
+/** Decorates `request.auth` and `app.requireAuth(options)`. */
+export const authenticatePlugin = fp<{ services: Services }>(
+  async (app, { services }) => {
+    app.decorateRequest('auth', null)
+    app.decorate('requireAuth', (options: RequireAuthOptions = {}) => {
+      assertRequireAuthOptions(options)
+      return async function requireAuth(request: FastifyRequest) {
+        await authenticate(services, request, options)
+      }
+    })
+  },
+  { name: 'tessera-authenticate' },
+)

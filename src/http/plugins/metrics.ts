@@ -1,0 +1,68 @@
+import type {} from '@fastify/swagger'
+import { timingSafeEqual } from 'node:crypto'
+import fp from 'fastify-plugin'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { AppError } from '../../errors.js'
+import type { Services } from '../../services/index.js'
+
+/**
+ * Prometheus metrics on `GET /metrics`: process defaults, request latency by
+ * route, and Tessera's own gauges. A registry per app, so several apps (tests)
+ * can live in one process. With `METRICS_TOKEN` set, scrapers must send it as a
+ * Bearer token.
+ */
+export const metricsPlugin = fp<{ services: Services }>(
+  async (app, { services }) => {
+    const registry = new Registry()
+    collectDefaultMetrics({ register: registry })
+    const duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    })
+    const problems = new Counter({ name: 'tessera_problems_total', help: 'Error responses by code', labelNames: ['code'], registers: [registry] })
+    new Gauge({
+      name: 'tessera_password_hash_load',
+      help: 'Password hashes running or waiting',
+      registers: [registry],
+      collect() {
+        this.set(services.passwords.load)
+      },
+    })
+    new Gauge({
+      name: 'tessera_revoked_sessions',
+      help: 'Revoked sessions held in memory',
+      registers: [registry],
+      collect() {
+        this.set(services.revocation.size)
+      },
+    })
+
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched'
+      duration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+    })
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (reply.statusCode >= 400 && typeof payload === 'string' && payload.startsWith('{"type":"urn:tessera:problem:')) {
+        const code = /"code":"([a-z_]+)"/.exec(payload)?.[1]
+        if (code) problems.inc({ code })
+      }
+      return payload
+    })
+
+    const token = services.config.metricsToken === undefined ? undefined : Buffer.from(services.config.metricsToken)
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (token) {
+        const presented = Buffer.from(/^bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '')
+        if (presented.length !== token.length || !timingSafeEqual(presented, token)) {
+          throw new AppError(request.headers.authorization ? 'token_invalid' : 'authorization_required', 'A valid metrics token is required')
+        }
+      }
+      reply.type(registry.contentType)
+      return registry.metrics()
+    })
+  },
+  { name: 'tessera-metrics' },
+)

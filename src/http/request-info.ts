@@ -1,0 +1,13 @@
+import type { FastifyRequest } from 'fastify'
+import type { ClientInfo } from '../services/sessions.js'
+
+export function clientInfo(request: FastifyRequest): ClientInfo {
+  const userAgent = request.headers['user-agent']
+  return { ip: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent : null }
+}
+
+/** Token responses and anything carrying account data must not be cached (RFC 6749 §5.1). */
+export function noStore(reply: { header(name: string, value: string): unknown }): void {
+  reply.header('cache-control', 'no-store')
+  reply.header('pragma', 'no-cache')
+}

@@ -1,0 +1,128 @@
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { Services } from '../../services/index.js'
+import { ADMIN_ROLE } from '../../services/users.js'
+import { noStore } from '../request-info.js'
+import { Email, IdParams, Password, problems, Role, Roles } from '../schemas/common.js'
+import { FullName, NullableFullName, NullableUsername, toUserWire, UserRef, Username } from '../schemas/user.js'
+
+const ListQuery = Type.Object(
+  {
+    page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
+    per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Substring of email, username or full name' })),
+    active: Type.Optional(Type.Boolean()),
+    role: Type.Optional(Role),
+  },
+  { additionalProperties: false },
+)
+
+const CreateBody = Type.Object(
+  {
+    email: Email,
+    password: Password,
+    username: Type.Optional(Username),
+    full_name: Type.Optional(FullName),
+    roles: Type.Optional(Roles),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+
+const UpdateBody = Type.Object(
+  {
+    email: Type.Optional(Email),
+    username: Type.Optional(NullableUsername),
+    full_name: Type.Optional(NullableFullName),
+    roles: Type.Optional(Roles),
+    active: Type.Optional(Type.Boolean()),
+    password: Type.Optional(Password),
+  },
+  { additionalProperties: false },
+)
+
+/** User management for admins. Every route here requires the `admin` role. */
+export async function adminUserRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  app.addHook('onRequest', app.requireAuth({ role: ADMIN_ROLE }))
+  app.addHook('onSend', async (_request, reply, payload) => {
+    noStore(reply)
+    return payload
+  })
+  const tags = ['admin']
+  const security = [{ bearerAuth: [] }]
+
+  app.get(
+    '/admin/users',
+    {
+      schema: {
+        summary: 'List users, with filters and pagination',
+        tags,
+        security,
+        querystring: ListQuery,
+        response: {
+          200: Type.Object({ data: Type.Array(UserRef), page: Type.Integer(), per_page: Type.Integer(), total: Type.Integer() }),
+          ...problems(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const { page, per_page: perPage, q, active, role } = request.query
+      const { users, total } = await services.users.list({ q, active, role, limit: perPage, offset: (page - 1) * perPage })
+      return { data: users.map(toUserWire), page, per_page: perPage, total }
+    },
+  )
+
+  app.post(
+    '/admin/users',
+    { schema: { summary: 'Create a user', tags, security, body: CreateBody, response: { 201: UserRef, ...problems(400, 401, 403, 409, 413, 415) } } },
+    async (request, reply) => {
+      const { full_name: fullName, ...rest } = request.body
+      const user = await services.users.adminCreate({ ...rest, fullName })
+      return reply.code(201).send(toUserWire(user))
+    },
+  )
+
+  app.get(
+    '/admin/users/:id',
+    { schema: { summary: 'One user', tags, security, params: IdParams, response: { 200: UserRef, ...problems(400, 401, 403, 404) } } },
+    async (request) => toUserWire(await services.users.requireUser(request.params.id)),
+  )
+
+  app.patch(
+    '/admin/users/:id',
+    {
+      schema: {
+        summary: 'Edit a user; changing roles, deactivating or setting a password ends their sessions',
+        tags,
+        security,
+        params: IdParams,
+        body: UpdateBody,
+        response: { 200: UserRef, ...problems(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    async (request) => {
+      const { full_name: fullName, ...rest } = request.body
+      return toUserWire(await services.users.adminUpdate(request.params.id, { ...rest, fullName }))
+    },
+  )
+
+  app.delete(
+    '/admin/users/:id',
+    { schema: { summary: 'Delete a user and end their sessions', tags, security, params: IdParams, response: { 204: Type.Null(), ...problems(400, 401, 403, 404, 409) } } },
+    async (request, reply) => {
+      await services.users.adminDelete(request.params.id)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/admin/users/:id/logout',
+    { schema: { summary: 'End every session of a user', tags, security, params: IdParams, response: { 204: Type.Null(), ...problems(400, 401, 403, 404) } } },
+    async (request, reply) => {
+      await services.users.adminLogout(request.params.id)
+      return reply.code(204).send(null)
+    },
+  )
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { AppError } from '../../errors.js'
+import type { Services } from '../../services/index.js'
+import { problemType } from '../plugins/problem.js'
+
+const CHECK_TIMEOUT_MS = 2000
+
+const Health = Type.Object({
+  status: Type.Literal('ok'),
+  checks: Type.Record(Type.String(), Type.Literal('ok')),
+})
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** Liveness and readiness: 200 when every dependency answers, else 503 naming the failed check. */
+export async function healthRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  app.get(
+    '/health',
+    {
+      schema: {
+        summary: 'Health of the server and its dependencies',
+        tags: ['operations'],
+        response: { 200: Health, 503: Type.Unsafe({ $ref: 'Problem#', description: 'problem+json with a `checks` member' }) },
+      },
+    },
+    async (request, reply) => {
+      const checks: Record<string, 'ok' | 'error'> = {}
+      try {
+        await withTimeout(services.storage.ping(), CHECK_TIMEOUT_MS)
+        checks.database = 'ok'
+      } catch (error) {
+        request.log.warn({ err: error }, 'health check failed: database')
+        checks.database = 'error'
+      }
+      reply.header('cache-control', 'no-store')
+      if (Object.values(checks).every((value) => value === 'ok')) return { status: 'ok' as const, checks }
+      const problem = new AppError('service_unavailable', 'A dependency is unreachable')
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .type('application/problem+json')
+        .send(JSON.stringify({ type: problemType(problem.code), title: 'Service unavailable', status: 503, detail: problem.message, code: problem.code, checks }))
+    },
+  )
+}

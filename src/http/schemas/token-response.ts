@@ -1,0 +1,27 @@
+import { Type } from 'typebox'
+import type { IssuedTokens } from '../../services/sessions.js'
+import { toUserWire, UserRef } from './user.js'
+
+/** RFC 6749 §5.1 token response, plus the user. */
+export const TokenResponse = Type.Object(
+  {
+    access_token: Type.String(),
+    token_type: Type.Literal('Bearer'),
+    expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
+    refresh_token: Type.String(),
+    user: UserRef,
+  },
+  { $id: 'TokenResponse' },
+)
+
+export const TokenResponseRef = Type.Unsafe({ $ref: 'TokenResponse#' })
+
+export function toTokenResponse(issued: IssuedTokens) {
+  return {
+    access_token: issued.accessToken,
+    token_type: 'Bearer' as const,
+    expires_in: issued.expiresIn,
+    refresh_token: issued.refreshToken,
+    user: toUserWire(issued.user),
+  }
+}

@@ -1,0 +1,66 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { Services } from './services/index.js'
+import { registerAuthRateLimit } from './http/plugins/auth-rate-limit.js'
+import { authenticatePlugin } from './http/plugins/authenticate.js'
+import { bodyGuardsPlugin } from './http/plugins/body-guards.js'
+import { metricsPlugin } from './http/plugins/metrics.js'
+import { problemPlugin } from './http/plugins/problem.js'
+import { adminUserRoutes } from './http/routes/admin-users.js'
+import { authRoutes } from './http/routes/auth.js'
+import { healthRoutes } from './http/routes/health.js'
+import { meRoutes } from './http/routes/me.js'
+import { sessionRoutes } from './http/routes/sessions.js'
+import { wellKnownRoutes } from './http/routes/well-known.js'
+import { ProblemSchema } from './http/schemas/common.js'
+import { TokenResponse } from './http/schemas/token-response.js'
+import { User } from './http/schemas/user.js'
+import { createValidatorCompiler } from './http/validation.js'
+
+export interface TesseraPluginOptions {
+  services: Services
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Tessera's services, for routes of your own that need more than `requireAuth`. */
+    tessera: Services
+  }
+}
+
+/**
+ * Tessera as a Fastify plugin: the routes of API.md, `app.requireAuth()` for
+ * your own routes, and problem+json errors for the whole app.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify()
+ * await app.register(tesseraPlugin, { services })
+ * app.get('/secret', { onRequest: app.requireAuth() }, async () => ({ answer: 42 }))
+ * ```
+ */
+export const tesseraPlugin = fp<TesseraPluginOptions>(
+  async (app, { services }) => {
+    app.decorate('tessera', services)
+    app.addSchema(ProblemSchema)
+    app.addSchema(User)
+    app.addSchema(TokenResponse)
+    await app.register(problemPlugin)
+    await app.register(authenticatePlugin, { services })
+    await app.register(async function tesseraRoutes(scope: FastifyInstance) {
+      scope.setValidatorCompiler(createValidatorCompiler())
+      await scope.register(bodyGuardsPlugin)
+      await scope.register(async function rateLimited(limited: FastifyInstance) {
+        await registerAuthRateLimit(limited, services.config.rateLimitAuth)
+        await limited.register(authRoutes, { services })
+      })
+      await scope.register(meRoutes, { services })
+      await scope.register(sessionRoutes, { services })
+      await scope.register(adminUserRoutes, { services })
+      await scope.register(wellKnownRoutes, { services })
+      await scope.register(healthRoutes, { services })
+      await scope.register(metricsPlugin, { services })
+    })
+  },
+  { name: 'tessera', fastify: '5.x' },
+)

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto'
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
+import { AppError } from '../errors.js'
+import type { Config } from '../config.js'
+import { looksLikeRefreshToken } from './refresh-tokens.js'
+import type { RevocationList } from './revocation.js'
+import type { SigningKey } from './keys.js'
+
+/** Who made an authenticated request: read from a verified, unrevoked access token. */
+export interface AuthContext {
+  userId: string
+  sessionId: string
+  roles: string[]
+  /** True only for tokens issued by a password login (not by a refresh). */
+  fresh: boolean
+  tokenId: string
+  /** Epoch seconds. */
+  issuedAt: number
+  expiresAt: number
+}
+
+export interface AccessTokenClaims {
+  userId: string
+  sessionId: string
+  roles: string[]
+  fresh: boolean
+}
+
+export interface AccessTokens {
+  sign(claims: AccessTokenClaims): Promise<{ token: string; expiresIn: number }>
+  /** Verifies signature, algorithm, `typ`, `iss`, `aud`, expiry and revocation. */
+  verify(token: string): Promise<AuthContext>
+}
+
+/** RFC 9068 §2.1: access tokens are typed so no other JWT can stand in for one. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt'
+
+export async function createAccessTokens(options: {
+  config: Config
+  signingKey: SigningKey
+  revocation: RevocationList
+  now: () => number
+}): Promise<AccessTokens> {
+  const { config, revocation, now } = options
+  // Import the HMAC key once; handing jose raw bytes would import it again on every call.
+  const key = await crypto.subtle.importKey('raw', options.signingKey.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+  const algorithms = [options.signingKey.algorithm] // RFC 8725 §3.1: one algorithm per key, never read from the token
+
+  return {
+    async sign(claims) {
+      const issuedAt = Math.floor(now() / 1000)
+      const token = await new SignJWT({ sid: claims.sessionId, roles: claims.roles, fresh: claims.fresh })
+        .setProtectedHeader({ alg: options.signingKey.algorithm, typ: ACCESS_TOKEN_TYPE })
+        .setIssuer(config.jwtIssuer)
+        .setAudience(config.jwtAudience)
+        .setSubject(claims.userId)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + config.accessTokenTtl)
+        .setJti(randomUUID())
+        .sign(key)
+      return { token, expiresIn: config.accessTokenTtl }
+    },
+
+    async verify(token) {
+      if (looksLikeRefreshToken(token)) throw new AppError('wrong_token_type', 'A refresh token cannot be used as an access token')
+      let payload: JWTPayload
+      try {
+        ;({ payload } = await jwtVerify(token, key, {
+          algorithms,
+          issuer: config.jwtIssuer,
+          audience: config.jwtAudience,
+          typ: ACCESS_TOKEN_TYPE,
+          clockTolerance: config.jwtLeeway,
+          currentDate: new Date(now()),
+          requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
+        }))
+      } catch (error) {
+        throw translateJoseError(error)
+      }
+      const context = toAuthContext(payload)
+      if (revocation.isRevoked(context.sessionId)) throw new AppError('token_revoked', 'This session has ended')
+      return context
+    },
+  }
+}
+
+/** jose's errors become ours at this boundary: expiry is told apart, everything else is `token_invalid`. */
+function translateJoseError(error: unknown): AppError {
+  if (error instanceof joseErrors.JWTExpired) return new AppError('token_expired', 'The access token has expired')
+  return new AppError('token_invalid', 'The access token is not valid', { cause: error })
+}
+
+function toAuthContext(payload: JWTPayload): AuthContext {
+  const { sub, sid, roles, fresh, jti, iat, exp } = payload as JWTPayload & { sid?: unknown; roles?: unknown; fresh?: unknown }
+  const rolesOk = Array.isArray(roles) && roles.every((role) => typeof role === 'string')
+  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || !rolesOk || typeof fresh !== 'boolean') {
+    throw new AppError('token_invalid', 'The access token lacks required claims')
+  }
+  return { userId: sub, sessionId: sid, roles: roles as string[], fresh, tokenId: jti, issuedAt: iat!, expiresAt: exp! }
+}

@@ -1,0 +1,74 @@
+import type { Config } from '../config.js'
+import type { Storage } from '../storage/index.js'
+import { createAccessTokens, type AccessTokens } from './access-tokens.js'
+import { jwksDocument, loadSigningKey, type JwksDocument } from './keys.js'
+import { createLogin, type Login } from './login.js'
+import { createLoginFailures } from './login-failures.js'
+import { createPasswordHasher, type PasswordHasher } from './passwords.js'
+import { createRevocationList, type RevocationList } from './revocation.js'
+import { createSessionService, type SessionService } from './sessions.js'
+import { createUserService, type UserService } from './users.js'
+
+export interface Services {
+  config: Config
+  storage: Storage
+  passwords: PasswordHasher
+  accessTokens: AccessTokens
+  revocation: RevocationList
+  sessions: SessionService
+  users: UserService
+  login: Login
+  jwks: JwksDocument
+  now: () => number
+  /** Stops background timers. Does not close storage (its owner does). */
+  stop(): void
+}
+
+export interface ServiceDeps {
+  /** Epoch milliseconds; injected so tests can move time. */
+  now?: () => number
+}
+
+/** How often expired revocations are forgotten and pruned. */
+const SWEEP_INTERVAL_MS = 60_000
+
+/**
+ * Wires every service over one storage. The only place where the pieces meet.
+ *
+ * @example
+ * ```ts
+ * const services = await createServices(loadConfig(), await openStorage('sqlite::memory:'))
+ * ```
+ */
+export async function createServices(config: Config, storage: Storage, deps: ServiceDeps = {}): Promise<Services> {
+  const now = deps.now ?? Date.now
+  const signingKey = await loadSigningKey(config, storage.settings)
+  const revocation = createRevocationList(storage.revocations, {
+    now,
+    retentionMs: (config.accessTokenTtl + config.jwtLeeway) * 1000,
+  })
+  await revocation.load()
+  const passwords = createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit })
+  const accessTokens = await createAccessTokens({ config, signingKey, revocation, now })
+  const sessions = createSessionService({ config, storage, accessTokens, revocation, now })
+  const users = createUserService({ config, storage, passwords, sessions, now })
+  const failures = createLoginFailures(config.loginFailureLimit, now)
+  const login = createLogin({ storage, passwords, failures, sessions, now })
+
+  const sweeper = setInterval(() => void revocation.sweep().catch(() => undefined), SWEEP_INTERVAL_MS)
+  sweeper.unref()
+
+  return {
+    config,
+    storage,
+    passwords,
+    accessTokens,
+    revocation,
+    sessions,
+    users,
+    login,
+    jwks: jwksDocument(signingKey),
+    now,
+    stop: () => clearInterval(sweeper),
+  }
+}

@@ -1,0 +1,57 @@
+import { AppError } from '../errors.js'
+import type { RateRule } from '../config.js'
+
+/**
+ * Failed logins per (account, client address) in a fixed window
+ * (`LOGIN_FAILURE_LIMIT`). Past the limit every attempt gets 429 until the
+ * window ends, even with the right password, so guessing stays bounded.
+ * Unknown accounts are counted the same way, so the limit reveals nothing.
+ */
+export interface LoginFailures {
+  /** Throws `rate_limited` with Retry-After when the key is locked. */
+  assertAllowed(key: string): void
+  recordFailure(key: string): void
+  clear(key: string): void
+}
+
+/** Bound on tracked keys, so that a flood of distinct names cannot grow memory without limit. */
+const MAX_KEYS = 100_000
+
+export function createLoginFailures(rule: RateRule, now: () => number): LoginFailures {
+  const windows = new Map<string, { count: number; resetAt: number }>()
+  const windowMs = rule.windowSeconds * 1000
+
+  function current(key: string) {
+    const entry = windows.get(key)
+    if (entry && entry.resetAt <= now()) {
+      windows.delete(key)
+      return undefined
+    }
+    return entry
+  }
+
+  return {
+    assertAllowed(key) {
+      const entry = current(key)
+      if (entry && entry.count >= rule.max) {
+        const retryAfter = Math.max(1, Math.ceil((entry.resetAt - now()) / 1000))
+        throw new AppError('rate_limited', 'Too many failed logins; try again later', { headers: { 'retry-after': String(retryAfter) } })
+      }
+    },
+    recordFailure(key) {
+      const entry = current(key)
+      if (entry) {
+        entry.count++
+        return
+      }
+      if (windows.size >= MAX_KEYS) {
+        const oldest = windows.keys().next().value
+        if (oldest !== undefined) windows.delete(oldest)
+      }
+      windows.set(key, { count: 1, resetAt: now() + windowMs })
+    },
+    clear(key) {
+      windows.delete(key)
+    },
+  }
+}

@@ -1,0 +1,56 @@
+import { AppError } from '../errors.js'
+import type { Storage } from '../storage/index.js'
+import type { LoginFailures } from './login-failures.js'
+import type { PasswordHasher } from './passwords.js'
+import type { ClientInfo, IssuedTokens, SessionService } from './sessions.js'
+
+/** Exactly one of `email` or `username`, as the body or the Basic header gave it. */
+export interface LoginCredentials {
+  email?: string
+  username?: string
+  password: string
+}
+
+export type Login = (credentials: LoginCredentials, client: ClientInfo) => Promise<IssuedTokens>
+
+/**
+ * The login orchestration. Unknown users and wrong passwords take the same
+ * path, the same time (a dummy argon2 verification) and get the same error,
+ * so neither the body nor the clock tells whether an account exists.
+ */
+export function createLogin(deps: {
+  storage: Storage
+  passwords: PasswordHasher
+  failures: LoginFailures
+  sessions: SessionService
+  now: () => number
+}): Login {
+  const { storage, passwords, failures, sessions, now } = deps
+
+  return async function login(credentials, client) {
+    const identifier = credentials.email !== undefined ? credentials.email.trim().toLowerCase() : (credentials.username ?? '').toLowerCase()
+    const failureKey = `${credentials.email !== undefined ? 'e' : 'u'}:${identifier}|${client.ip ?? ''}`
+    failures.assertAllowed(failureKey)
+
+    const user = credentials.email !== undefined ? await storage.users.findByEmail(identifier) : await storage.users.findByUsername(identifier)
+    if (!user) {
+      await passwords.dummyVerify(credentials.password)
+      failures.recordFailure(failureKey)
+      throw invalidCredentials()
+    }
+    if (!(await passwords.verify(user.passwordHash, credentials.password))) {
+      failures.recordFailure(failureKey)
+      throw invalidCredentials()
+    }
+    failures.clear(failureKey)
+    // Told only to someone who knows the password, so it reveals nothing to a guesser.
+    if (!user.active) throw new AppError('account_disabled', 'This account has been deactivated')
+
+    await storage.users.touchLogin(user.id, now())
+    return sessions.start({ ...user, lastLoginAt: now() }, client)
+  }
+}
+
+function invalidCredentials(): AppError {
+  return new AppError('invalid_credentials', 'The login or password is incorrect')
+}

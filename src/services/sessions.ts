@@ -1,0 +1,156 @@
+import { v7 as uuidv7 } from 'uuid'
+import { AppError } from '../errors.js'
+import type { Config } from '../config.js'
+import type { Storage } from '../storage/index.js'
+import type { SessionRecord } from '../storage/sessions.js'
+import type { UserRecord } from '../storage/users.js'
+import type { AccessTokens } from './access-tokens.js'
+import { createRefreshToken, parseRefreshToken, secretMatches } from './refresh-tokens.js'
+import type { RevocationList } from './revocation.js'
+
+/** Where a request came from, recorded on the session it creates. */
+export interface ClientInfo {
+  ip: string | null
+  userAgent: string | null
+}
+
+/** What register, login and refresh hand back: the wire's token response, before snake_case. */
+export interface IssuedTokens {
+  accessToken: string
+  expiresIn: number
+  refreshToken: string
+  sessionId: string
+  user: UserRecord
+}
+
+export interface SessionService {
+  /** Starts a session for a user who just proved their password. */
+  start(user: UserRecord, client: ClientInfo): Promise<IssuedTokens>
+  /** Rotates a refresh token: the old one stops working, reuse past the grace window ends the session. */
+  refresh(refreshToken: string): Promise<IssuedTokens>
+  /** The session a refresh token belongs to, if the token is genuine and the session live (logout by body). */
+  findByRefreshToken(refreshToken: string): Promise<SessionRecord>
+  list(userId: string): Promise<SessionRecord[]>
+  revoke(session: Pick<SessionRecord, 'id' | 'userId'>): Promise<void>
+  /** Ends one of the user's own live sessions; any other id is `session_not_found`. */
+  revokeOwn(userId: string, sessionId: string): Promise<void>
+  /** Ends every session of the user, but `exceptSessionId` when given. */
+  revokeAll(userId: string, exceptSessionId?: string): Promise<void>
+}
+
+const USER_AGENT_MAX = 512
+
+export function createSessionService(deps: {
+  config: Config
+  storage: Storage
+  accessTokens: AccessTokens
+  revocation: RevocationList
+  now: () => number
+}): SessionService {
+  const { config, storage, accessTokens, revocation, now } = deps
+  const refreshTtlMs = config.refreshTokenTtl * 1000
+
+  async function issue(user: UserRecord, sessionId: string, fresh: boolean, refreshToken: string): Promise<IssuedTokens> {
+    const access = await accessTokens.sign({ userId: user.id, sessionId, roles: user.roles, fresh })
+    return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken, sessionId, user }
+  }
+
+  async function revokeIds(userId: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return
+    await storage.sessions.markRevoked(ids, now())
+    await revocation.revoke(ids.map((sessionId) => ({ sessionId, userId })))
+  }
+
+  /** Finds the token row and its session, checking the secret in constant time. */
+  async function resolve(refreshToken: string) {
+    const parsed = parseRefreshToken(refreshToken)
+    if (!parsed) throw new AppError('token_invalid', 'The refresh token is malformed')
+    const row = await storage.sessions.findToken(parsed.id)
+    if (!row || !secretMatches(parsed.secret, row.secretHash)) throw new AppError('token_invalid', 'The refresh token is not valid')
+    const session = await storage.sessions.findById(row.sessionId)
+    if (!session || session.revokedAt !== null || revocation.isRevoked(session.id)) {
+      throw new AppError('token_revoked', 'This session has ended')
+    }
+    if (row.expiresAt <= now()) throw new AppError('token_expired', 'The refresh token has expired')
+    return { row, session }
+  }
+
+  return {
+    async start(user, client) {
+      const at = now()
+      const refresh = createRefreshToken()
+      const session: SessionRecord = {
+        id: uuidv7(),
+        userId: user.id,
+        createdAt: at,
+        lastUsedAt: at,
+        expiresAt: at + refreshTtlMs,
+        revokedAt: null,
+        ip: client.ip,
+        userAgent: client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+      }
+      await storage.sessions.insertWithToken(session, {
+        id: refresh.id,
+        sessionId: session.id,
+        secretHash: refresh.secretHash,
+        createdAt: at,
+        expiresAt: session.expiresAt,
+        usedAt: null,
+      })
+      return issue(user, session.id, true, refresh.token)
+    },
+
+    async refresh(refreshToken) {
+      const { row, session } = await resolve(refreshToken)
+      const at = now()
+      const claimed = row.usedAt === null && (await storage.sessions.claimToken(row.id, at))
+      if (!claimed) {
+        // Used before. Within the grace window this is a concurrent refresh (two tabs, a retry):
+        // both callers get a working token. Past it, somebody replays a stolen token: end the session.
+        const usedAt = row.usedAt ?? at
+        if (at - usedAt > config.refreshReuseGrace * 1000) {
+          await revokeIds(session.userId, [session.id])
+          throw new AppError('refresh_token_reused', 'This refresh token was already used; the session has been ended')
+        }
+      }
+      const user = await storage.users.findById(session.userId)
+      if (!user || !user.active) {
+        await revokeIds(session.userId, [session.id])
+        throw new AppError('token_revoked', 'This session has ended')
+      }
+      const next = createRefreshToken()
+      const expiresAt = at + refreshTtlMs
+      await storage.sessions.rotate(
+        session.id,
+        { id: next.id, sessionId: session.id, secretHash: next.secretHash, createdAt: at, expiresAt, usedAt: null },
+        at,
+      )
+      return issue(user, session.id, false, next.token)
+    },
+
+    async findByRefreshToken(refreshToken) {
+      return (await resolve(refreshToken)).session
+    },
+
+    list: (userId) => storage.sessions.listActive(userId, now()),
+
+    revoke: (session) => revokeIds(session.userId, [session.id]),
+
+    async revokeOwn(userId, sessionId) {
+      const session = await storage.sessions.findById(sessionId)
+      // Someone else's session is "not found" too, so other users' session ids cannot be probed.
+      if (!session || session.userId !== userId || session.revokedAt !== null || session.expiresAt <= now()) {
+        throw new AppError('session_not_found', 'You have no live session with this id')
+      }
+      await revokeIds(userId, [session.id])
+    },
+
+    async revokeAll(userId, exceptSessionId) {
+      const ids = await storage.sessions.listUnrevokedIds(userId)
+      await revokeIds(
+        userId,
+        ids.filter((id) => id !== exceptSessionId),
+      )
+    },
+  }
+}

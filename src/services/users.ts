@@ -1,0 +1,202 @@
+import { v7 as uuidv7 } from 'uuid'
+import { AppError, fieldError } from '../errors.js'
+import type { Config } from '../config.js'
+import type { Storage } from '../storage/index.js'
+import { UniqueViolation, type UserChanges, type UserRecord } from '../storage/users.js'
+import type { AuthContext } from './access-tokens.js'
+import { passwordLength, type PasswordHasher } from './passwords.js'
+import type { ClientInfo, IssuedTokens, SessionService } from './sessions.js'
+
+export interface NewAccount {
+  email: string
+  password: string
+  username?: string | null
+  fullName?: string | null
+  roles?: string[]
+  active?: boolean
+}
+
+export interface ProfileChanges {
+  email?: string
+  username?: string | null
+  fullName?: string | null
+}
+
+export const ADMIN_ROLE = 'admin'
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase()
+}
+
+/** API.md: 8 to 128 characters after NFC, checked before any hashing is done. */
+export function assertPasswordLength(password: string, path: string): void {
+  const length = passwordLength(password)
+  if (length < 8 || length > 128) throw fieldError(path, 'must be 8 to 128 characters')
+}
+
+export function isActiveAdmin(user: Pick<UserRecord, 'roles' | 'active'>): boolean {
+  return user.active && user.roles.includes(ADMIN_ROLE)
+}
+
+/**
+ * Account rules shared by self-service and the admin API: uniqueness,
+ * hashing, the last-admin guard, and revoking every token of a user whose
+ * password, roles or status changed.
+ */
+export function createUserService(deps: {
+  config: Config
+  storage: Storage
+  passwords: PasswordHasher
+  sessions: SessionService
+  now: () => number
+}) {
+  const { config, storage, passwords, sessions, now } = deps
+  // Admin-changing operations run one at a time in this process, so two concurrent
+  // demotions cannot both pass the last-admin check.
+  let adminLock: Promise<unknown> = Promise.resolve()
+  function serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = adminLock.then(work, work)
+    adminLock = run.catch(() => undefined)
+    return run
+  }
+
+  async function requireUser(id: string): Promise<UserRecord> {
+    const user = await storage.users.findById(id)
+    if (!user) throw new AppError('user_not_found', 'No user has this id')
+    return user
+  }
+
+  async function assertNotLastAdmin(user: UserRecord, after: Pick<UserRecord, 'roles' | 'active'> | null): Promise<void> {
+    if (!isActiveAdmin(user) || (after && isActiveAdmin(after))) return
+    if ((await storage.users.countActiveAdmins()) <= 1) {
+      throw new AppError('last_admin', 'The last active admin cannot be deleted, deactivated or demoted')
+    }
+  }
+
+  async function create(account: NewAccount): Promise<UserRecord> {
+    assertPasswordLength(account.password, '/password')
+    const email = normalizeEmail(account.email)
+    if (await storage.users.findByEmail(email)) throw new AppError('user_exists', 'A user with this email already exists')
+    if (account.username && (await storage.users.findByUsername(account.username))) {
+      throw new AppError('user_exists', 'A user with this username already exists')
+    }
+    const at = now()
+    const user: UserRecord = {
+      id: uuidv7(),
+      email,
+      username: account.username ?? null,
+      fullName: account.fullName ?? null,
+      passwordHash: await passwords.hash(account.password),
+      roles: [...new Set(account.roles ?? [])],
+      active: account.active ?? true,
+      createdAt: at,
+      updatedAt: at,
+      lastLoginAt: null,
+    }
+    await insertOrConflict(() => storage.users.insert({ ...user, now: at }))
+    return user
+  }
+
+  async function update(user: UserRecord, changes: UserChanges): Promise<UserRecord> {
+    if (changes.email !== undefined && changes.email !== user.email && (await storage.users.findByEmail(changes.email))) {
+      throw new AppError('user_exists', 'A user with this email already exists')
+    }
+    if (changes.username && changes.username.toLowerCase() !== user.username?.toLowerCase() && (await storage.users.findByUsername(changes.username))) {
+      throw new AppError('user_exists', 'A user with this username already exists')
+    }
+    await insertOrConflict(() => storage.users.update(user.id, changes, now()))
+    return requireUser(user.id)
+  }
+
+  return {
+    requireUser,
+
+    async register(account: Omit<NewAccount, 'roles' | 'active'>, client: ClientInfo): Promise<IssuedTokens> {
+      if (config.registration === 'closed') throw new AppError('registration_disabled', 'Self-registration is closed')
+      const user = await create(account)
+      return sessions.start(user, client)
+    },
+
+    async updateProfile(auth: AuthContext, changes: ProfileChanges): Promise<UserRecord> {
+      const user = await requireUser(auth.userId)
+      const email = changes.email === undefined ? undefined : normalizeEmail(changes.email)
+      if (email !== undefined && email !== user.email && !auth.fresh) {
+        throw new AppError('fresh_token_required', 'Changing the email needs a token from a password login')
+      }
+      return update(user, { email, username: changes.username, fullName: changes.fullName })
+    },
+
+    async changePassword(auth: AuthContext, currentPassword: string, newPassword: string): Promise<void> {
+      assertPasswordLength(newPassword, '/new_password')
+      const user = await requireUser(auth.userId)
+      if (!(await passwords.verify(user.passwordHash, currentPassword))) {
+        throw new AppError('invalid_credentials', 'The current password is incorrect')
+      }
+      await storage.users.update(user.id, { passwordHash: await passwords.hash(newPassword) }, now())
+      await sessions.revokeAll(user.id, auth.sessionId)
+    },
+
+    deleteSelf: (auth: AuthContext) => serialized(() => remove(auth.userId)),
+
+    // ---- admin API ----
+
+    list: storage.users.list,
+
+    adminCreate: (account: NewAccount) => create(account),
+
+    adminUpdate: (id: string, changes: UserChanges & { password?: string }) =>
+      serialized(async () => {
+        const user = await requireUser(id)
+        const { password, ...rest } = changes
+        if (password !== undefined) assertPasswordLength(password, '/password')
+        if (rest.email !== undefined) rest.email = normalizeEmail(rest.email)
+        if (rest.roles !== undefined) rest.roles = [...new Set(rest.roles)]
+        await assertNotLastAdmin(user, { roles: rest.roles ?? user.roles, active: rest.active ?? user.active })
+        const passwordHash = password === undefined ? undefined : await passwords.hash(password)
+        const updated = await update(user, { ...rest, passwordHash })
+        const rolesChanged = rest.roles !== undefined && !sameRoles(rest.roles, user.roles)
+        const deactivated = rest.active === false && user.active
+        if (rolesChanged || deactivated || passwordHash !== undefined) await sessions.revokeAll(user.id)
+        return updated
+      }),
+
+    adminDelete: (id: string) => serialized(() => remove(id)),
+
+    async adminLogout(id: string): Promise<void> {
+      await requireUser(id)
+      await sessions.revokeAll(id)
+    },
+
+    /** ADMIN_EMAIL/ADMIN_PASSWORD: creates that admin when no active admin exists. */
+    async bootstrapAdmin(): Promise<'created' | 'exists' | 'skipped'> {
+      if (!config.adminEmail || !config.adminPassword) return 'skipped'
+      if ((await storage.users.countActiveAdmins()) > 0) return 'exists'
+      if (await storage.users.findByEmail(config.adminEmail)) return 'skipped' // never promote an account someone else registered
+      await create({ email: config.adminEmail, password: config.adminPassword, roles: [ADMIN_ROLE] })
+      return 'created'
+    },
+  }
+
+  async function remove(id: string): Promise<void> {
+    const user = await requireUser(id)
+    await assertNotLastAdmin(user, null)
+    // Revoke first: the revocation entries must exist before the sessions disappear with the user.
+    await sessions.revokeAll(user.id)
+    await storage.users.delete(user.id)
+  }
+}
+
+async function insertOrConflict(write: () => Promise<void>): Promise<void> {
+  try {
+    await write()
+  } catch (error) {
+    if (error instanceof UniqueViolation) throw new AppError('user_exists', 'A user with this email or username already exists')
+    throw error
+  }
+}
+
+function sameRoles(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((role) => b.includes(role))
+}
+
+export type UserService = ReturnType<typeof createUserService>

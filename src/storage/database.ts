@@ -1,0 +1,69 @@
+import type { Generated } from 'kysely'
+
+/**
+ * Kysely table interfaces. Timestamps are epoch milliseconds in BIGINT columns
+ * (portable across SQLite, PostgreSQL and MySQL, and free of time-zone rules);
+ * booleans are 0/1 integers because better-sqlite3 cannot bind booleans.
+ */
+export interface UsersTable {
+  id: string
+  email: string
+  username: string | null
+  /** Lower-cased username: the unique key that makes usernames case-insensitive. */
+  username_key: string | null
+  full_name: string | null
+  password_hash: string
+  /** JSON array of role names. */
+  roles: string
+  active: number
+  created_at: number
+  updated_at: number
+  last_login_at: number | null
+}
+
+export interface SessionsTable {
+  id: string
+  user_id: string
+  created_at: number
+  last_used_at: number
+  expires_at: number
+  revoked_at: number | null
+  ip: string | null
+  user_agent: string | null
+}
+
+/** One row per refresh token ever issued for a live session: rotation and reuse detection. */
+export interface RefreshTokensTable {
+  id: string
+  session_id: string
+  /** SHA-256 of the token's secret part, hex. The secret itself is never stored. */
+  secret_hash: string
+  created_at: number
+  expires_at: number
+  used_at: number | null
+}
+
+/**
+ * Sessions whose access tokens must be refused until `expires_at`, when every
+ * access token the session could have issued has expired anyway.
+ */
+export interface RevokedSessionsTable {
+  seq: Generated<number>
+  session_id: string
+  user_id: string
+  revoked_at: number
+  expires_at: number
+}
+
+export interface SettingsTable {
+  key: string
+  value: string
+}
+
+export interface Database {
+  users: UsersTable
+  sessions: SessionsTable
+  refresh_tokens: RefreshTokensTable
+  revoked_sessions: RevokedSessionsTable
+  settings: SettingsTable
+}

@@ -1,0 +1,170 @@
+import type { Kysely, Selectable, Updateable } from 'kysely'
+import type { Database, UsersTable } from './database.js'
+
+/** A user as services see it: camelCase, parsed roles, real booleans. */
+export interface UserRecord {
+  id: string
+  email: string
+  username: string | null
+  fullName: string | null
+  passwordHash: string
+  roles: string[]
+  active: boolean
+  createdAt: number
+  updatedAt: number
+  lastLoginAt: number | null
+}
+
+export interface NewUser {
+  id: string
+  email: string
+  username: string | null
+  fullName: string | null
+  passwordHash: string
+  roles: string[]
+  active: boolean
+  now: number
+}
+
+export type UserChanges = Partial<Pick<UserRecord, 'email' | 'username' | 'fullName' | 'passwordHash' | 'roles' | 'active'>>
+
+export interface UserFilter {
+  q?: string
+  active?: boolean
+  role?: string
+  limit: number
+  offset: number
+}
+
+/** Thrown when an insert or update hits the unique email or username. */
+export class UniqueViolation extends Error {
+  constructor(cause: unknown) {
+    super('unique constraint violated', { cause })
+    this.name = 'UniqueViolation'
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number } | null
+  // SQLite, PostgreSQL (23505) and MySQL/MariaDB (ER_DUP_ENTRY 1062)
+  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === '23505' || e?.errno === 1062
+}
+
+function toRecord(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    username: row.username,
+    fullName: row.full_name,
+    passwordHash: row.password_hash,
+    roles: JSON.parse(row.roles) as string[],
+    active: Number(row.active) === 1,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    lastLoginAt: row.last_login_at === null ? null : Number(row.last_login_at),
+  }
+}
+
+/** `LIKE` pattern for a substring search, with the user's wildcards escaped. */
+function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
+export function createUserQueries(db: Kysely<Database>) {
+  return {
+    async findById(id: string): Promise<UserRecord | undefined> {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+      return row && toRecord(row)
+    },
+
+    async findByEmail(email: string): Promise<UserRecord | undefined> {
+      const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()
+      return row && toRecord(row)
+    },
+
+    async findByUsername(username: string): Promise<UserRecord | undefined> {
+      const row = await db.selectFrom('users').selectAll().where('username_key', '=', username.toLowerCase()).executeTakeFirst()
+      return row && toRecord(row)
+    },
+
+    async insert(user: NewUser): Promise<void> {
+      try {
+        await db
+          .insertInto('users')
+          .values({
+            id: user.id,
+            email: user.email,
+            username: user.username,
+            username_key: user.username?.toLowerCase() ?? null,
+            full_name: user.fullName,
+            password_hash: user.passwordHash,
+            roles: JSON.stringify(user.roles),
+            active: user.active ? 1 : 0,
+            created_at: user.now,
+            updated_at: user.now,
+            last_login_at: null,
+          })
+          .execute()
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new UniqueViolation(error)
+        throw error
+      }
+    },
+
+    async update(id: string, changes: UserChanges, now: number): Promise<void> {
+      const values: Updateable<UsersTable> = { updated_at: now }
+      if (changes.email !== undefined) values.email = changes.email
+      if (changes.username !== undefined) {
+        values.username = changes.username
+        values.username_key = changes.username?.toLowerCase() ?? null
+      }
+      if (changes.fullName !== undefined) values.full_name = changes.fullName
+      if (changes.passwordHash !== undefined) values.password_hash = changes.passwordHash
+      if (changes.roles !== undefined) values.roles = JSON.stringify(changes.roles)
+      if (changes.active !== undefined) values.active = changes.active ? 1 : 0
+      try {
+        await db.updateTable('users').set(values).where('id', '=', id).execute()
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new UniqueViolation(error)
+        throw error
+      }
+    },
+
+    async touchLogin(id: string, now: number): Promise<void> {
+      await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute()
+    },
+
+    async delete(id: string): Promise<boolean> {
+      const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
+      return Number(result.numDeletedRows) > 0
+    },
+
+    /** Active users holding the `admin` role (the last-admin guard counts them). */
+    async countActiveAdmins(): Promise<number> {
+      const rows = await db.selectFrom('users').select(['roles']).where('active', '=', 1).where('roles', 'like', '%"admin"%').execute()
+      return rows.filter((row) => (JSON.parse(row.roles) as string[]).includes('admin')).length
+    },
+
+    async list(filter: UserFilter): Promise<{ users: UserRecord[]; total: number }> {
+      let query = db.selectFrom('users')
+      if (filter.q) {
+        const pattern = containsPattern(filter.q)
+        query = query.where((eb) =>
+          eb.or([
+            eb('email', 'like', eb.val(pattern)),
+            eb('username_key', 'like', eb.val(pattern)),
+            eb(eb.fn('lower', ['full_name']), 'like', eb.val(pattern)),
+          ]),
+        )
+      }
+      if (filter.active !== undefined) query = query.where('active', '=', filter.active ? 1 : 0)
+      // Roles are a JSON array of [a-z0-9_:-] names, so the quoted name cannot match across elements.
+      if (filter.role) query = query.where('roles', 'like', `%${JSON.stringify(filter.role)}%`)
+      const totalRow = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
+      const rows = await query.selectAll().orderBy('created_at').orderBy('id').limit(filter.limit).offset(filter.offset).execute()
+      return { users: rows.map(toRecord), total: Number(totalRow.total) }
+    },
+  }
+}
+
+export type UserQueries = ReturnType<typeof createUserQueries>
