@@ -5,6 +5,7 @@ import type { Config } from '../config.js'
 import { looksLikeRefreshToken } from './refresh-tokens.js'
 import type { RevocationList } from './revocation.js'
 import type { SigningKey } from './keys.js'
+import { createVerifiedTokenCache } from './verified-token-cache.js'
 
 /** Who made an authenticated request: read from a verified, unrevoked access token. */
 export interface AuthContext {
@@ -35,6 +36,9 @@ export interface AccessTokens {
 /** RFC 9068 §2.1: access tokens are typed so no other JWT can stand in for one. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt'
 
+/** Enough for every live token of a busy instance; about 1 KB each at worst. */
+const VERIFIED_CACHE_ENTRIES = 50_000
+
 export async function createAccessTokens(options: {
   config: Config
   signingKey: SigningKey
@@ -45,6 +49,30 @@ export async function createAccessTokens(options: {
   // Import the HMAC key once; handing jose raw bytes would import it again on every call.
   const key = await crypto.subtle.importKey('raw', options.signingKey.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
   const algorithms = [options.signingKey.algorithm] // RFC 8725 §3.1: one algorithm per key, never read from the token
+  const verified = createVerifiedTokenCache<AuthContext>(VERIFIED_CACHE_ENTRIES)
+
+  async function verifySignatureAndClaims(token: string): Promise<AuthContext> {
+    const at = now()
+    const cached = verified.get(token, at)
+    if (cached) return cached
+    let payload: JWTPayload
+    try {
+      ;({ payload } = await jwtVerify(token, key, {
+        algorithms,
+        issuer: config.jwtIssuer,
+        audience: config.jwtAudience,
+        typ: ACCESS_TOKEN_TYPE,
+        clockTolerance: config.jwtLeeway,
+        currentDate: new Date(at),
+        requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
+      }))
+    } catch (error) {
+      throw translateJoseError(error)
+    }
+    const context = toAuthContext(payload)
+    verified.set(token, context, (context.expiresAt + config.jwtLeeway) * 1000)
+    return context
+  }
 
   return {
     async sign(claims) {
@@ -63,21 +91,8 @@ export async function createAccessTokens(options: {
 
     async verify(token) {
       if (looksLikeRefreshToken(token)) throw new AppError('wrong_token_type', 'A refresh token cannot be used as an access token')
-      let payload: JWTPayload
-      try {
-        ;({ payload } = await jwtVerify(token, key, {
-          algorithms,
-          issuer: config.jwtIssuer,
-          audience: config.jwtAudience,
-          typ: ACCESS_TOKEN_TYPE,
-          clockTolerance: config.jwtLeeway,
-          currentDate: new Date(now()),
-          requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
-        }))
-      } catch (error) {
-        throw translateJoseError(error)
-      }
-      const context = toAuthContext(payload)
+      const context = await verifySignatureAndClaims(token)
+      // Never cached: a logout must take effect on the very next request.
       if (revocation.isRevoked(context.sessionId)) throw new AppError('token_revoked', 'This session has ended')
       return context
     },
