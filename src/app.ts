@@ -31,20 +31,28 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const { config } = options
   const storage = options.storage ?? (await openStorage(config.databaseUrl))
   let services: Services
+  let app: FastifyInstance | undefined
   try {
-    services = await createServices(config, storage, { now: options.now })
+    services = await createServices(config, storage, {
+      now: options.now,
+      onBackgroundError: (error) => app?.log.error({ err: error }, 'background task failed'),
+    })
   } catch (error) {
     if (!options.storage) await storage.close()
     throw error
   }
 
-  const app = Fastify({
+  app = Fastify({
     logger: options.logger ?? loggerOptions(config),
     bodyLimit: BODY_LIMIT,
     // Trust X-Forwarded-For only from the configured number of proxy hops in front of us.
     trustProxy: (_address: string, hop: number) => hop < config.trustProxy,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A client's X-Request-Id is kept for tracing only when it is a plain token; anything else is replaced.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id']
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID()
+    },
     // Fastify's two lines per request are replaced by the one in the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: 30_000,
@@ -71,7 +79,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     )
   })
   app.addHook('onClose', async () => {
-    services.stop()
+    await services.stop()
     if (!options.storage) await storage.close()
   })
 

@@ -44,6 +44,8 @@ export interface Config {
   metricsToken: string | undefined
   /** Honour X-Forwarded-For from this many proxy hops (0 = ignore the header). */
   trustProxy: number
+  /** Seconds between polls of the database for revocations made by other instances (0 = off). */
+  revocationPollInterval: number
   /** Password hashes computed at once; more wait in a bounded queue. */
   hashConcurrency: number
   /** Password hashes allowed to wait; past it, 503 service_unavailable. */
@@ -67,6 +69,7 @@ const DEFAULTS = {
   RATE_LIMIT_AUTH: '100/1m',
   LOG_LEVEL: 'info',
   TRUST_PROXY: '0',
+  REVOCATION_POLL_INTERVAL: '1s',
   PASSWORD_HASH_CONCURRENCY: String(Math.max(1, cpus().length)),
   PASSWORD_HASH_QUEUE: '64',
 } as const
@@ -184,6 +187,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     metricsToken: optional(env, 'METRICS_TOKEN'),
     trustProxy: integer(env, 'TRUST_PROXY', 0, 10),
+    revocationPollInterval: duration(env, 'REVOCATION_POLL_INTERVAL'),
     hashConcurrency: integer(env, 'PASSWORD_HASH_CONCURRENCY', 1, 64),
     hashQueueLimit: integer(env, 'PASSWORD_HASH_QUEUE', 0, 100000),
   }

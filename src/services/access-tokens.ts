@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
+import { errors as joseErrors, jwtVerify, SignJWT, type JWSHeaderParameters, type JWTPayload } from 'jose'
 import { AppError } from '../errors.js'
 import type { Config } from '../config.js'
 import { looksLikeRefreshToken } from './refresh-tokens.js'
@@ -33,6 +33,12 @@ export interface AccessTokens {
   verify(token: string): Promise<AuthContext>
 }
 
+/** A compact JWS (3 parts) or JWE (5 parts) whose header is a JSON object: an access token by its shape. */
+export function looksLikeJwt(token: string): boolean {
+  const parts = token.split('.')
+  return (parts.length === 3 || parts.length === 5) && token.startsWith('eyJ') && parts.every((part, i) => i > 0 || /^[A-Za-z0-9_-]+$/.test(part))
+}
+
 /** RFC 9068 §2.1: access tokens are typed so no other JWT can stand in for one. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt'
 
@@ -50,6 +56,10 @@ export async function createAccessTokens(options: {
   const key = await crypto.subtle.importKey('raw', options.signingKey.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
   const algorithms = [options.signingKey.algorithm] // RFC 8725 §3.1: one algorithm per key, never read from the token
   const verified = createVerifiedTokenCache<AuthContext>(VERIFIED_CACHE_ENTRIES)
+  const keyWithoutKid = (header: JWSHeaderParameters) => {
+    if (header.kid !== undefined) throw new joseErrors.JWSInvalid('unknown kid')
+    return key
+  }
 
   async function verifySignatureAndClaims(token: string): Promise<AuthContext> {
     const at = now()
@@ -57,7 +67,8 @@ export async function createAccessTokens(options: {
     if (cached) return cached
     let payload: JWTPayload
     try {
-      ;({ payload } = await jwtVerify(token, key, {
+      // HS256 keys carry no kid: a token naming one was not made by us (API.md: unknown kid is token_invalid).
+      ;({ payload } = await jwtVerify(token, keyWithoutKid, {
         algorithms,
         issuer: config.jwtIssuer,
         audience: config.jwtAudience,
@@ -111,5 +122,6 @@ function toAuthContext(payload: JWTPayload): AuthContext {
   if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || !rolesOk || typeof fresh !== 'boolean') {
     throw new AppError('token_invalid', 'The access token lacks required claims')
   }
-  return { userId: sub, sessionId: sid, roles: roles as string[], fresh, tokenId: jti, issuedAt: iat!, expiresAt: exp! }
+  // Frozen: the verified-token cache hands this same object to every request bearing the token.
+  return Object.freeze({ userId: sub, sessionId: sid, roles: Object.freeze([...(roles as string[])]) as string[], fresh, tokenId: jti, issuedAt: iat!, expiresAt: exp! })
 }

@@ -20,16 +20,18 @@ export interface Services {
   login: Login
   jwks: JwksDocument
   now: () => number
-  /** Stops background timers. Does not close storage (its owner does). */
-  stop(): void
+  /** Stops background timers and the hashing threads. Does not close storage (its owner does). */
+  stop(): Promise<void>
 }
 
 export interface ServiceDeps {
   /** Epoch milliseconds; injected so tests can move time. */
   now?: () => number
+  /** Failures of background work (pruning, polling), for the log. */
+  onBackgroundError?: (error: unknown) => void
 }
 
-/** How often expired revocations are forgotten and pruned. */
+/** How often expired revocations and ended sessions are pruned. */
 const SWEEP_INTERVAL_MS = 60_000
 
 /**
@@ -43,10 +45,7 @@ const SWEEP_INTERVAL_MS = 60_000
 export async function createServices(config: Config, storage: Storage, deps: ServiceDeps = {}): Promise<Services> {
   const now = deps.now ?? Date.now
   const signingKey = await loadSigningKey(config, storage.settings)
-  const revocation = createRevocationList(storage.revocations, {
-    now,
-    retentionMs: (config.accessTokenTtl + config.jwtLeeway) * 1000,
-  })
+  const revocation = createRevocationList(storage.revocations, { now, retentionMs: (config.accessTokenTtl + config.jwtLeeway) * 1000 })
   await revocation.load()
   const passwords = createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit })
   const accessTokens = await createAccessTokens({ config, signingKey, revocation, now })
@@ -55,8 +54,19 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   const failures = createLoginFailures(config.loginFailureLimit, now)
   const login = createLogin({ storage, passwords, failures, sessions, now })
 
-  const sweeper = setInterval(() => void revocation.sweep().catch(() => undefined), SWEEP_INTERVAL_MS)
-  sweeper.unref()
+  const retentionMs = (config.accessTokenTtl + config.jwtLeeway) * 1000
+  const timers = [
+    setInterval(() => {
+      const at = now()
+      // A revoked session is kept as long as its access tokens could live, so reuse of its refresh token is still recognised.
+      Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs)]).catch((error: unknown) => deps.onBackgroundError?.(error))
+    }, SWEEP_INTERVAL_MS),
+  ]
+  if (config.revocationPollInterval > 0) {
+    // Other instances on the same database revoke too: pick up their entries (the database-only change feed).
+    timers.push(setInterval(() => void revocation.load().catch((error: unknown) => deps.onBackgroundError?.(error)), config.revocationPollInterval * 1000))
+  }
+  for (const timer of timers) timer.unref()
 
   return {
     config,
@@ -69,6 +79,9 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     login,
     jwks: jwksDocument(signingKey),
     now,
-    stop: () => clearInterval(sweeper),
+    async stop() {
+      for (const timer of timers) clearInterval(timer)
+      await passwords.close()
+    },
   }
 }

@@ -29,10 +29,12 @@ export function createLogin(deps: {
 
   return async function login(credentials, client) {
     const identifier = credentials.email !== undefined ? credentials.email.trim().toLowerCase() : (credentials.username ?? '').toLowerCase()
-    const failureKey = `${credentials.email !== undefined ? 'e' : 'u'}:${identifier}|${client.ip ?? ''}`
+    const user = credentials.email !== undefined ? await storage.users.findByEmail(identifier) : await storage.users.findByUsername(identifier)
+    // Counted per account (so email and username share one budget), or per login string for
+    // unknown accounts, which from outside behaves exactly the same.
+    const failureKey = `${user ? `id:${user.id}` : `login:${identifier}`}|${client.ip ?? ''}`
     failures.assertAllowed(failureKey)
 
-    const user = credentials.email !== undefined ? await storage.users.findByEmail(identifier) : await storage.users.findByUsername(identifier)
     if (!user) {
       await passwords.dummyVerify(credentials.password)
       failures.recordFailure(failureKey)

@@ -1,10 +1,11 @@
-import { describe, it } from 'node:test'
+import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { AppError } from '../errors.js'
 import { createPasswordHasher, passwordLength } from './passwords.js'
 
 describe('password hashing', () => {
   const hasher = createPasswordHasher({ concurrency: 2, queueLimit: 8 })
+  after(() => hasher.close())
 
   it('hashes with argon2id at the OWASP parameters and verifies', async () => {
     const hash = await hasher.hash('correct horse battery')
@@ -33,5 +34,6 @@ describe('password hashing', () => {
     const error = (rejected[0] as PromiseRejectedResult).reason
     assert.ok(error instanceof AppError && error.code === 'service_unavailable' && error.headers?.['retry-after'])
     assert.equal(tiny.load, 0)
+    await tiny.close()
   })
 })

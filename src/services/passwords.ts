@@ -1,11 +1,12 @@
-import { hash, verify } from '@node-rs/argon2'
+import { randomUUID } from 'node:crypto'
+import { Piscina } from 'piscina'
 import { AppError } from '../errors.js'
 
 /** OWASP Password Storage Cheat Sheet, argon2id: m=19 MiB, t=2, p=1. */
 export const ARGON2_OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
 
 export interface PasswordHasherOptions {
-  /** Hashes computed at once (each one occupies a libuv thread). */
+  /** Hashes computed at once, one worker thread each. */
   concurrency: number
   /** Hashes allowed to wait; past it callers get 503 instead of an ever-growing backlog. */
   queueLimit: number
@@ -18,58 +19,62 @@ export interface PasswordHasher {
   dummyVerify(password: string): Promise<void>
   /** Hashes running plus waiting, for /metrics. */
   readonly load: number
+  close(): Promise<void>
 }
 
 /**
- * Password hashing with argon2id off the event loop (@node-rs/argon2 runs on
- * libuv's thread pool), behind a bounded queue so that a login flood cannot
- * starve other requests or grow memory without limit.
+ * How far below the event loop the hashing threads run (nice +10 on Linux).
+ * A login flood then takes only the CPU the event loop leaves over, so
+ * authenticated requests keep their latency (issue 3, `storm`).
+ */
+const HASH_THREAD_NICENESS = 10
+
+const WORKER = new URL('./password-worker.js', import.meta.url).href
+
+/**
+ * Password hashing with argon2id in a Piscina pool of worker threads at a
+ * lowered priority, never on the event loop, behind a bounded queue (Piscina's
+ * `maxQueue`): beyond it, 503 `service_unavailable` with `Retry-After`.
  */
 export function createPasswordHasher(options: PasswordHasherOptions): PasswordHasher {
-  let running = 0
-  const waiting: Array<() => void> = []
+  const pool = new Piscina({
+    filename: WORKER,
+    minThreads: options.concurrency,
+    maxThreads: options.concurrency,
+    niceIncrement: HASH_THREAD_NICENESS,
+    idleTimeout: 60_000,
+  })
 
-  async function withSlot<T>(work: () => Promise<T>): Promise<T> {
-    if (running >= options.concurrency) {
-      if (waiting.length >= options.queueLimit) {
-        throw new AppError('service_unavailable', 'Too many password checks in progress; try again shortly', {
-          headers: { 'retry-after': '1' },
-        })
-      }
-      await new Promise<void>((resolve) => waiting.push(resolve))
-    } else {
-      running++
+  // Hashes running or waiting. Counting them here (not catching Piscina's queue-full error,
+  // which only its message identifies) keeps the bound exact: concurrency + queueLimit.
+  let inFlight = 0
+  async function run<T>(name: 'hash' | 'verify', task: unknown): Promise<T> {
+    if (inFlight >= options.concurrency + options.queueLimit) {
+      throw new AppError('service_unavailable', 'Too many password checks in progress; try again shortly', { headers: { 'retry-after': '1' } })
     }
+    inFlight++
     try {
-      return await work()
+      return (await pool.run(task, { name })) as T
     } finally {
-      const next = waiting.shift()
-      if (next) next()
-      else running--
+      inFlight--
     }
   }
 
-  // A real hash of a random password, made once, so a dummy verification costs what a real one does.
   let dummyHash: Promise<string> | undefined
-  const getDummyHash = () => (dummyHash ??= hash(crypto.randomUUID(), ARGON2_OPTIONS))
+  // A real hash of a random password, made once, so a dummy verification costs what a real one does.
+  const getDummyHash = () => (dummyHash ??= run<string>('hash', { password: randomUUID(), options: ARGON2_OPTIONS }))
 
   return {
-    hash: (password) => withSlot(() => hash(password.normalize('NFC'), ARGON2_OPTIONS)),
-    verify: (passwordHash, password) =>
-      withSlot(async () => {
-        try {
-          return await verify(passwordHash, password.normalize('NFC'))
-        } catch {
-          return false // a malformed stored hash never verifies
-        }
-      }),
+    hash: (password) => run<string>('hash', { password: password.normalize('NFC'), options: ARGON2_OPTIONS }),
+    verify: (passwordHash, password) => run<boolean>('verify', { passwordHash, password: password.normalize('NFC') }),
     async dummyVerify(password) {
-      const stored = await getDummyHash()
-      await withSlot(() => verify(stored, password.normalize('NFC')).catch(() => false))
+      const passwordHash = await getDummyHash()
+      await run<boolean>('verify', { passwordHash, password: password.normalize('NFC') })
     },
     get load() {
-      return running + waiting.length
+      return inFlight
     },
+    close: () => pool.destroy(),
   }
 }
 

@@ -118,11 +118,11 @@ export function createSessionQueries(db: Kysely<Database>) {
       })
     },
 
-    /** Deletes expired or revoked sessions (their refresh tokens cascade). */
-    async prune(now: number): Promise<number> {
+    /** Deletes sessions expired by `now` or revoked before `revokedBefore` (their refresh tokens cascade). */
+    async prune(now: number, revokedBefore: number): Promise<number> {
       const result = await db
         .deleteFrom('sessions')
-        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('revoked_at', 'is not', null)]))
+        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('revoked_at', '<=', revokedBefore)]))
         .executeTakeFirst()
       return Number(result.numDeletedRows)
     },

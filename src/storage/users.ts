@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Updateable } from 'kysely'
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely'
 import type { Database, UsersTable } from './database.js'
 
 /** A user as services see it: camelCase, parsed roles, real booleans. */
@@ -65,9 +65,13 @@ function toRecord(row: Selectable<UsersTable>): UserRecord {
   }
 }
 
-/** `LIKE` pattern for a substring search, with the user's wildcards escaped. */
+/**
+ * `LIKE … ESCAPE '!'` pattern for a substring search, with the user's `%` and `_`
+ * taken literally. `!` rather than a backslash: MySQL treats backslashes in
+ * string literals specially, `!` means the same on every dialect.
+ */
 function containsPattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  return `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`
 }
 
 export function createUserQueries(db: Kysely<Database>) {
@@ -149,12 +153,8 @@ export function createUserQueries(db: Kysely<Database>) {
       let query = db.selectFrom('users')
       if (filter.q) {
         const pattern = containsPattern(filter.q)
-        query = query.where((eb) =>
-          eb.or([
-            eb('email', 'like', eb.val(pattern)),
-            eb('username_key', 'like', eb.val(pattern)),
-            eb(eb.fn('lower', ['full_name']), 'like', eb.val(pattern)),
-          ]),
+        query = query.where(
+          sql<boolean>`(email like ${pattern} escape '!' or username_key like ${pattern} escape '!' or lower(full_name) like ${pattern} escape '!')`,
         )
       }
       if (filter.active !== undefined) query = query.where('active', '=', filter.active ? 1 : 0)

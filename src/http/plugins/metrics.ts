@@ -1,4 +1,3 @@
-import type {} from '@fastify/swagger'
 import { timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
@@ -53,12 +52,17 @@ export const metricsPlugin = fp<{ services: Services }>(
     })
 
     const token = services.config.metricsToken === undefined ? undefined : Buffer.from(services.config.metricsToken)
-    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    const schema = {
+      summary: 'Prometheus metrics (Bearer METRICS_TOKEN when that setting is set)',
+      tags: ['operations'],
+      response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    }
+    app.get('/metrics', { schema }, async (request, reply) => {
       if (token) {
-        const presented = Buffer.from(/^bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '')
-        if (presented.length !== token.length || !timingSafeEqual(presented, token)) {
-          throw new AppError(request.headers.authorization ? 'token_invalid' : 'authorization_required', 'A valid metrics token is required')
-        }
+        const bearer = /^bearer[ ]+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1]
+        if (bearer === undefined) throw new AppError('authorization_required', 'Send the metrics token as a Bearer token')
+        const presented = Buffer.from(bearer)
+        if (presented.length !== token.length || !timingSafeEqual(presented, token)) throw new AppError('token_invalid', 'The metrics token is not valid')
       }
       reply.type(registry.contentType)
       return registry.metrics()

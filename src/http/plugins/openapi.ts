@@ -33,6 +33,22 @@ export const openapiPlugin = fp(
           { name: 'operations' },
         ],
       },
+      // swagger-ui's own routes are hidden; the page itself is part of the contract, so list it.
+      transformObject: (documents) => {
+        if (!('openapiObject' in documents)) return documents.swaggerObject
+        const document = documents.openapiObject
+        document.paths = {
+          ...document.paths,
+          '/docs': {
+            get: {
+              summary: 'Interactive API documentation (Swagger UI)',
+              tags: ['discovery'],
+              responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
+            },
+          },
+        }
+        return document
+      },
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
       },

@@ -23,6 +23,7 @@ const BY_STATUS: Record<number, AppError['code']> = {
   404: 'not_found',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  422: 'validation_failed',
   429: 'rate_limited',
   503: 'service_unavailable',
 }
@@ -36,7 +37,7 @@ export function toAppError(error: unknown): AppError {
     const first = errors[0]
     return new AppError('validation_failed', first ? `${first.path || 'value'} ${first.message}` : 'Invalid request', { errors })
   }
-  const mapped = (e?.code && FASTIFY_CODES[e.code]) || (typeof e?.statusCode === 'number' && e.statusCode < 500 ? BY_STATUS[e.statusCode] : undefined)
+  const mapped = (e?.code && FASTIFY_CODES[e.code]) || (typeof e?.statusCode === 'number' ? BY_STATUS[e.statusCode] : undefined)
   if (mapped) return new AppError(mapped, e.message, { cause: error })
   return new AppError('internal_error', 'An unexpected error occurred', { cause: error })
 }

@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { AppError, fieldError } from '../../errors.js'
 import type { Services } from '../../services/index.js'
 import type { LoginCredentials } from '../../services/login.js'
-import { looksLikeRefreshToken } from '../../services/refresh-tokens.js'
+import { looksLikeJwt } from '../../services/access-tokens.js'
 import { authenticate, readBearer } from '../plugins/authenticate.js'
 import { clientInfo, noStore } from '../request-info.js'
 import { Email, FullName, Password, problems, Username } from '../schemas/common.js'
@@ -97,7 +97,7 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
     },
     async (request, reply) => {
       const token = request.body.refresh_token ?? readBearer(request)
-      if (!looksLikeRefreshToken(token)) throw new AppError('wrong_token_type', 'An access token cannot be used as a refresh token')
+      assertNotAccessToken(token)
       const issued = await services.sessions.refresh(token)
       noStore(reply)
       return toTokenResponse(issued)
@@ -125,7 +125,7 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
         const auth = await authenticate(services, request)
         session = { id: auth.sessionId, userId: auth.userId }
       } else {
-        if (!looksLikeRefreshToken(refreshToken)) throw new AppError('wrong_token_type', 'refresh_token must be a refresh token')
+        assertNotAccessToken(refreshToken)
         session = await services.sessions.findByRefreshToken(refreshToken)
       }
       if (scope === 'all') await services.sessions.revokeAll(session.userId)
@@ -133,6 +133,11 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
       return reply.code(204).send(null)
     },
   )
+}
+
+/** An access token where a refresh token belongs is `wrong_token_type`; anything else malformed is `token_invalid` later. */
+function assertNotAccessToken(token: string): void {
+  if (looksLikeJwt(token)) throw new AppError('wrong_token_type', 'An access token cannot be used as a refresh token')
 }
 
 /** Body credentials, or `Authorization: Basic base64(login:password)` when the body has none. */

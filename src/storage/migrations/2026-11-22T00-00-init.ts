@@ -21,7 +21,9 @@ export const init: Migration = {
     await db.schema
       .createTable('sessions')
       .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
-      .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      // No foreign key: a deleted user's sessions stay (revoked) until pruned, so their
+      // refresh tokens answer token_revoked rather than looking unknown.
+      .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addColumn('last_used_at', 'bigint', (c) => c.notNull())
       .addColumn('expires_at', 'bigint', (c) => c.notNull())

@@ -1,0 +1,219 @@
+#!/usr/bin/env node
+// npm run bench: every scenario of issue 3 in one run, against a baseline measured in the same run.
+// Loopback only, bounded in time; each server is started and stopped here by its pid.
+//   node bench/run.mjs [--connections 10] [--duration 10] [--only protected,me] [--out bench/results/latest.json]
+import autocannon from 'autocannon'
+import { hash } from '@node-rs/argon2'
+import { availableParallelism } from 'node:os'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { rssMiB, sampleRss, startProcess } from './lib/processes.mjs'
+import { insertRevokedSessions } from './lib/revocations.mjs'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const { values: flags } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '10' },
+    only: { type: 'string' },
+    revoked: { type: 'string', default: '1000000' },
+    out: { type: 'string', default: join(ROOT, 'bench/results/latest.json') },
+  },
+})
+const connections = Number(flags.connections)
+const duration = Number(flags.duration)
+const only = flags.only ? new Set(flags.only.split(',')) : undefined
+const wanted = (name) => !only || only.has(name)
+const PASSWORD = 'bench password 0123456789'
+const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 }
+
+function run(options) {
+  return new Promise((resolveRun, reject) => {
+    const instance = autocannon({ connections, duration, ...options }, (error, result) => (error ? reject(error) : resolveRun(result)))
+    autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false })
+  })
+}
+
+function summarize(name, result, extra = {}) {
+  return {
+    scenario: name,
+    requests_per_s: Math.round(result.requests.average),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non_2xx: result.non2xx,
+    total: result.requests.total,
+    ...extra,
+  }
+}
+
+async function json(url, path, { method = 'GET', body, token } = {}) {
+  const headers = {}
+  if (body) headers['content-type'] = 'application/json'
+  if (token) headers.authorization = `Bearer ${token}`
+  const response = await fetch(new URL(path, url), { method, headers, body: body && JSON.stringify(body) })
+  const text = await response.text()
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`)
+  return text ? JSON.parse(text) : null
+}
+
+async function hashMilliseconds(samples = 15) {
+  const times = []
+  for (let i = 0; i < samples; i++) {
+    const start = process.hrtime.bigint()
+    await hash(`password-${i}`, ARGON2)
+    times.push(Number(process.hrtime.bigint() - start) / 1e6)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)]
+}
+
+async function eventLoopMaxMs(url) {
+  const text = await (await fetch(new URL('/metrics', url))).text()
+  const match = /^nodejs_eventloop_lag_max_seconds\s+([0-9.e+-]+)/m.exec(text)
+  return match ? Math.round(Number(match[1]) * 1000 * 10) / 10 : NaN
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), 'tessera-bench-'))
+  const database = join(work, 'bench.db')
+  const tesseraEnv = {
+    DATABASE_URL: `sqlite:${database}`,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    RATE_LIMIT_AUTH: '100000000/1m',
+    LOGIN_FAILURE_LIMIT: '100000000/1m',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+  }
+  const example = join(ROOT, 'examples/protected-api/server.mjs')
+  const rows = []
+  const notes = {}
+  console.log(`tessera bench: ${connections} connections, ${duration} s per scenario, ${availableParallelism()} cores, node ${process.version}`)
+
+  try {
+    // ---- baseline ----
+    const baseline = await startProcess(join(ROOT, 'bench/servers/baseline.mjs'), { logFile: join(work, 'baseline.log') })
+    await run({ url: `${baseline.url}/`, duration: 2 }) // warm-up
+    rows.push(summarize('baseline', await run({ url: `${baseline.url}/` })))
+    await baseline.stop()
+
+    // ---- Tessera (the example app: /secret behind requireAuth) ----
+    const tessera = await startProcess(example, { env: tesseraEnv, logFile: join(work, 'tessera.log') })
+    const email = 'bench@example.com'
+    const registered = await json(tessera.url, '/auth/register', { method: 'POST', body: { email, password: PASSWORD } })
+    const auth = { authorization: `Bearer ${registered.access_token}` }
+    await run({ url: `${tessera.url}/secret`, headers: auth, duration: 2 }) // warm-up (JIT, caches)
+    const rssStart = rssMiB(tessera.pid)
+    const stopSampling = sampleRss(tessera.pid)
+
+    if (wanted('protected') || wanted('storm')) rows.push(summarize('protected', await run({ url: `${tessera.url}/secret`, headers: auth })))
+    if (wanted('me')) rows.push(summarize('me', await run({ url: `${tessera.url}/auth/me`, headers: auth })))
+
+    if (wanted('refresh')) {
+      // Each in-flight request carries its own session: a pool of refresh tokens, each used by one request at a time.
+      const pool = []
+      for (let i = 0; i < connections * 2; i++) pool.push((await json(tessera.url, '/auth/login', { method: 'POST', body: { email, password: PASSWORD } })).refresh_token)
+      const result = await run({
+        url: tessera.url,
+        requests: [
+          {
+            method: 'POST',
+            path: '/auth/refresh',
+            headers: { 'content-type': 'application/json' },
+            setupRequest(request, context) {
+              context.token = pool.shift()
+              return { ...request, body: JSON.stringify({ refresh_token: context.token }) }
+            },
+            onResponse(status, body, context) {
+              pool.push(status === 200 ? JSON.parse(body).refresh_token : context.token)
+            },
+          },
+        ],
+      })
+      rows.push(summarize('refresh', result))
+    }
+
+    const loginRequest = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) }
+    if (wanted('login')) {
+      const hashMs = await hashMilliseconds()
+      const ideal = availableParallelism() / (hashMs / 1000)
+      const result = await run({ url: `${tessera.url}/auth/login`, ...loginRequest })
+      notes.hash_ms = Math.round(hashMs * 10) / 10
+      rows.push(summarize('login', result, { ideal_per_s: Math.round(ideal), ratio_to_ideal: Math.round((result.requests.average / ideal) * 100) / 100 }))
+    }
+
+    if (wanted('storm')) {
+      const idle = rows.find((row) => row.scenario === 'protected')
+      await eventLoopMaxMs(tessera.url) // resets the histogram
+      const flood = run({ url: `${tessera.url}/auth/login`, ...loginRequest, connections, duration: duration + 2 })
+      await sleep(1000)
+      const result = await run({ url: `${tessera.url}/secret`, headers: auth })
+      const loopMs = await eventLoopMaxMs(tessera.url)
+      const floodResult = await flood
+      rows.push(
+        summarize('storm', result, {
+          idle_p50_ms: idle.p50_ms,
+          idle_p99_ms: idle.p99_ms,
+          p99_vs_idle: Math.round((result.latency.p99 / Math.max(idle.p99_ms, 1)) * 100) / 100,
+          event_loop_max_ms: loopMs,
+          logins_per_s: Math.round(floodResult.requests.average),
+          login_503: floodResult.statusCodeStats?.['503']?.count ?? 0,
+        }),
+      )
+    }
+
+    notes.rss_start_mib = rssStart
+    notes.rss_peak_mib = stopSampling()
+    await sleep(5000)
+    notes.rss_after_mib = rssMiB(tessera.pid)
+    await tessera.stop()
+
+    // ---- revoked-1m: the same app over a store holding a million revoked sessions ----
+    if (wanted('revoked-1m')) {
+      const count = Number(flags.revoked)
+      const started = Date.now()
+      insertRevokedSessions(database, count)
+      notes.revoked_insert_s = Math.round((Date.now() - started) / 100) / 10
+      const loadStart = Date.now()
+      const loaded = await startProcess(example, { env: tesseraEnv, logFile: join(work, 'tessera-revoked.log') })
+      notes.revoked_startup_s = Math.round((Date.now() - loadStart) / 100) / 10
+      const token = (await json(loaded.url, '/auth/login', { method: 'POST', body: { email, password: PASSWORD } })).access_token
+      const headers = { authorization: `Bearer ${token}` }
+      await run({ url: `${loaded.url}/secret`, headers, duration: 2 })
+      const result = await run({ url: `${loaded.url}/secret`, headers })
+      const protectedRow = rows.find((row) => row.scenario === 'protected')
+      rows.push(
+        summarize('revoked-1m', result, {
+          revoked: count,
+          vs_protected: protectedRow ? Math.round((result.requests.average / protectedRow.requests_per_s) * 100) / 100 : undefined,
+          rss_mib: rssMiB(loaded.pid),
+        }),
+      )
+      await loaded.stop()
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+
+  const base = rows.find((row) => row.scenario === 'baseline')
+  for (const row of rows) row.vs_baseline = base ? Math.round((row.requests_per_s / base.requests_per_s) * 100) / 100 : undefined
+  console.table(rows.map(({ scenario, requests_per_s, vs_baseline, p50_ms, p99_ms, errors, non_2xx }) => ({ scenario, 'req/s': requests_per_s, 'x baseline': vs_baseline, 'p50 ms': p50_ms, 'p99 ms': p99_ms, errors, non_2xx })))
+  for (const row of rows) {
+    const extra = Object.entries(row).filter(([key]) => !['scenario', 'requests_per_s', 'vs_baseline', 'p50_ms', 'p99_ms', 'errors', 'non_2xx', 'total'].includes(key))
+    if (extra.length) console.log(`${row.scenario}: ${extra.map(([k, v]) => `${k}=${v}`).join(' ')}`)
+  }
+  console.log(`notes: ${Object.entries(notes).map(([k, v]) => `${k}=${v}`).join(' ')}`)
+  const report = { date: new Date().toISOString(), node: process.version, cores: availableParallelism(), connections, duration_s: duration, rows, notes }
+  mkdirSync(dirname(flags.out), { recursive: true })
+  writeFileSync(flags.out, JSON.stringify(report, null, 2))
+  console.log(`written ${flags.out}`)
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

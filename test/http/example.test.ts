@@ -1,0 +1,221 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { TEST_JWT_SECRET } from '../helpers/server.js'
+import { api, login, register, uniqueEmail, type Account } from '../helpers/client.js'
+
+/** The example app (examples/protected-api), which imports `tessera` from dist/ through the package's "exports". */
+const EXAMPLE = resolve(import.meta.dirname, '../../examples/protected-api/server.mjs')
+
+interface RunningExample {
+  url: string
+  output: string[]
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the example the way test/helpers/server.ts starts dist/main.js: PORT=0,
+ * a fresh SQLite file, the known JWT secret; resolves on its "tessera listening" line.
+ */
+async function startExample(env: Record<string, string> = {}): Promise<RunningExample> {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-example-'))
+  const child = spawn(process.execPath, [EXAMPLE], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: `sqlite:${join(dir, 'tessera.db')}`,
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const output: string[] = []
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()))
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`example did not start in 15 s:\n${output.join('\n')}`)), 15_000)
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        output.push(line)
+        if (line.includes('"tessera listening"')) {
+          clearTimeout(timer)
+          resolveUrl(JSON.parse(line).url as string)
+        }
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`example exited with ${code} before listening:\n${output.join('\n')}`))
+    })
+  })
+  return {
+    url,
+    output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM')
+        await exited
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+function assertProblem(response: { status: number; headers: Headers; body: any }, status: number, code: string): void {
+  assert.equal(response.status, status, JSON.stringify(response.body))
+  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
+  assert.equal(response.body.code, code)
+  assert.equal(response.body.status, status)
+  assert.equal(response.body.type, `urn:tessera:problem:${code}`)
+}
+
+describe('the protected-api example', () => {
+  const adminEmail = uniqueEmail('admin')
+  const adminPassword = 'admin password 12345'
+  let server: RunningExample
+  let user: Account
+  before(async () => {
+    server = await startExample({ ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD: adminPassword })
+    user = await register(server.url)
+  })
+  after(() => server.stop())
+
+  it('logs its address the way npm start does', () => {
+    const line = server.output.find((text) => text.includes('"tessera listening"'))
+    assert.ok(line)
+    assert.equal(JSON.parse(line).url, server.url)
+  })
+
+  it('still serves Tessera\'s own routes', async () => {
+    const me = await api(server.url, '/auth/me', { token: user.accessToken })
+    assert.equal(me.status, 200)
+    assert.equal(me.body.email, user.email)
+  })
+
+  describe('GET /secret', () => {
+    it('without a token is 401 authorization_required with a Bearer invalid_request challenge', async () => {
+      const response = await api(server.url, '/secret')
+      assertProblem(response, 401, 'authorization_required')
+      assert.equal(response.headers.get('www-authenticate'), 'Bearer error="invalid_request"')
+    })
+
+    it('with an access token from /auth/register answers {answer: 42}', async () => {
+      const response = await api(server.url, '/secret', { token: user.accessToken })
+      assert.equal(response.status, 200)
+      assert.deepEqual(response.body, { answer: 42 })
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff')
+      assert.ok(response.headers.get('x-request-id'))
+    })
+
+    it('with a garbage token is 401 token_invalid with a Bearer invalid_token challenge', async () => {
+      const response = await api(server.url, '/secret', { token: 'not-a-jwt' })
+      assertProblem(response, 401, 'token_invalid')
+      assert.equal(response.headers.get('www-authenticate'), 'Bearer error="invalid_token"')
+    })
+
+    it('with a refresh token as Bearer is 401 wrong_token_type', async () => {
+      const response = await api(server.url, '/secret', { token: user.refreshToken })
+      assertProblem(response, 401, 'wrong_token_type')
+      assert.equal(response.headers.get('www-authenticate'), 'Bearer error="invalid_token"')
+    })
+  })
+
+  describe('GET /forecast/:date', () => {
+    it('answers a forecast for a valid date', async () => {
+      const response = await api(server.url, '/forecast/2026-11-22', { token: user.accessToken })
+      assert.equal(response.status, 200)
+      assert.equal(response.body.date, '2026-11-22')
+      assert.equal(typeof response.body.sky, 'string')
+      assert.equal(typeof response.body.high_c, 'number')
+      assert.equal(typeof response.body.low_c, 'number')
+    })
+
+    it('answers the same forecast for the same date every time', async () => {
+      const first = await api(server.url, '/forecast/2026-11-22', { token: user.accessToken })
+      const second = await api(server.url, '/forecast/2026-11-22', { token: user.accessToken })
+      assert.equal(second.status, 200)
+      assert.deepEqual(second.body, first.body)
+    })
+
+    it('accepts 29 February of a leap year', async () => {
+      const response = await api(server.url, '/forecast/2028-02-29', { token: user.accessToken })
+      assert.equal(response.status, 200)
+      assert.equal(response.body.date, '2028-02-29')
+    })
+
+    const invalid = [
+      { name: 'a day that does not exist (2026-02-30)', date: '2026-02-30' },
+      { name: 'a word (tomorrow)', date: 'tomorrow' },
+      { name: '29 February of a common year (2026-02-29)', date: '2026-02-29' },
+      { name: 'a month 13 (2026-13-01)', date: '2026-13-01' },
+      { name: 'a date without zero padding (2026-1-5)', date: '2026-1-5' },
+    ]
+    for (const c of invalid) {
+      it(`rejects ${c.name} with 400 validation_failed at /date`, async () => {
+        const response = await api(server.url, `/forecast/${c.date}`, { token: user.accessToken })
+        assertProblem(response, 400, 'validation_failed')
+        assert.ok(Array.isArray(response.body.errors))
+        assert.equal(response.body.errors[0].path, '/date')
+      })
+    }
+
+    it('checks the token before the date: no token and a bad date is 401, not 400', async () => {
+      const response = await api(server.url, '/forecast/tomorrow')
+      assertProblem(response, 401, 'authorization_required')
+    })
+  })
+
+  describe('GET /reports (admin, fresh token)', () => {
+    it('as a normal user is 403 forbidden', async () => {
+      const response = await api(server.url, '/reports', { token: user.accessToken })
+      assertProblem(response, 403, 'forbidden')
+    })
+
+    it('without a token is 401 authorization_required', async () => {
+      const response = await api(server.url, '/reports')
+      assertProblem(response, 401, 'authorization_required')
+    })
+
+    it('as an admin with a token from a password login answers 200', async () => {
+      const admin = await login(server.url, adminEmail, adminPassword)
+      const response = await api(server.url, '/reports', { token: admin.accessToken })
+      assert.equal(response.status, 200)
+      assert.equal(response.body.generated_for, admin.user.id)
+    })
+
+    it('as an admin with a refreshed (non-fresh) token is 401 fresh_token_required', async () => {
+      const admin = await login(server.url, adminEmail, adminPassword)
+      const refreshed = await api(server.url, '/auth/refresh', { body: { refresh_token: admin.refreshToken } })
+      assert.equal(refreshed.status, 200)
+      const response = await api(server.url, '/reports', { token: refreshed.body.access_token })
+      assertProblem(response, 401, 'fresh_token_required')
+      assert.equal(response.headers.get('www-authenticate'), 'Bearer error="invalid_token"')
+    })
+  })
+
+  describe('after logout', () => {
+    it('the session\'s access token is 401 token_revoked on /secret', async () => {
+      const account = await register(server.url)
+      assert.equal((await api(server.url, '/secret', { token: account.accessToken })).status, 200)
+      const logout = await api(server.url, '/auth/logout', { method: 'POST', token: account.accessToken })
+      assert.equal(logout.status, 204)
+      const response = await api(server.url, '/secret', { token: account.accessToken })
+      assertProblem(response, 401, 'token_revoked')
+      assert.equal(response.headers.get('www-authenticate'), 'Bearer error="invalid_token"')
+    })
+
+    it('the session\'s access token is 401 token_revoked on /forecast too', async () => {
+      const account = await register(server.url)
+      await api(server.url, '/auth/logout', { method: 'POST', token: account.accessToken })
+      const response = await api(server.url, '/forecast/2026-11-22', { token: account.accessToken })
+      assertProblem(response, 401, 'token_revoked')
+    })
+  })
+})
