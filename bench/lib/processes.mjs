@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process'
 import { createWriteStream, readFileSync } from 'node:fs'
 
 /** Spawns `node <script>` and resolves with its url once it logs "tessera listening". */
-export async function startProcess(script, { env = {}, logFile }) {
-  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export async function startProcess(script, { env = {}, logFile, nodeArgs = [] }) {
+  const child = spawn(process.execPath, [...nodeArgs, script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const log = createWriteStream(logFile)
   let seen = ''
   const url = await new Promise((resolve, reject) => {

@@ -1,4 +1,5 @@
 import type { RevocationQueries } from '../storage/revocations.js'
+import { RevokedSessionSet } from './revoked-session-set.js'
 
 export interface RevocationEntry {
   sessionId: string
@@ -7,29 +8,33 @@ export interface RevocationEntry {
 
 /**
  * The revoked sessions whose access tokens could still be alive, held in
- * memory so that checking a token costs one Map lookup and no database round
- * trip. The database is the record: entries are written there first, loaded at
- * start, and each is forgotten once every access token it could match has
- * expired (revocation time + access token lifetime + leeway).
+ * memory so that checking a token costs one hash-table probe and no database
+ * round trip. The database is the record: entries are written there first,
+ * loaded at start (and polled for entries other instances wrote), and each is
+ * forgotten once every access token it could match has expired (revocation
+ * time + access token lifetime + leeway).
  */
 export interface RevocationList {
   isRevoked(sessionId: string): boolean
   revoke(entries: RevocationEntry[]): Promise<void>
-  /** Loads entries still in force (at start). */
+  /** Loads entries written since the last load (all of them at start). */
   load(): Promise<void>
   /** Forgets expired entries in memory and in the database. */
   sweep(): Promise<void>
   readonly size: number
 }
 
+/** Rows per query when loading, so a million entries never sit in the heap as objects at once. */
+const LOAD_BATCH = 10_000
+
 export function createRevocationList(queries: RevocationQueries, options: { now: () => number; retentionMs: number }): RevocationList {
-  const revoked = new Map<string, number>()
+  const revoked = new RevokedSessionSet()
+  const seconds = (ms: number) => Math.ceil(ms / 1000)
   let lastSeq = 0
 
   return {
     isRevoked(sessionId) {
-      const until = revoked.get(sessionId)
-      return until !== undefined && until > options.now()
+      return revoked.has(sessionId, Math.floor(options.now() / 1000))
     },
 
     async revoke(entries) {
@@ -37,19 +42,23 @@ export function createRevocationList(queries: RevocationQueries, options: { now:
       const now = options.now()
       const expiresAt = now + options.retentionMs
       await queries.insert(entries.map((entry) => ({ ...entry, revokedAt: now, expiresAt })))
-      for (const entry of entries) if (!revoked.has(entry.sessionId)) revoked.set(entry.sessionId, expiresAt)
+      for (const entry of entries) revoked.add(entry.sessionId, seconds(expiresAt))
     },
 
     async load() {
-      for (const entry of await queries.listSince(lastSeq, options.now())) {
-        revoked.set(entry.sessionId, entry.expiresAt)
-        lastSeq = Math.max(lastSeq, entry.seq)
+      for (;;) {
+        const batch = await queries.listSince(lastSeq, options.now(), LOAD_BATCH)
+        for (const entry of batch) {
+          revoked.add(entry.sessionId, seconds(entry.expiresAt))
+          lastSeq = Math.max(lastSeq, entry.seq)
+        }
+        if (batch.length < LOAD_BATCH) return
       }
     },
 
     async sweep() {
       const now = options.now()
-      for (const [sessionId, until] of revoked) if (until <= now) revoked.delete(sessionId)
+      revoked.sweep(Math.floor(now / 1000))
       await queries.prune(now)
     },
 

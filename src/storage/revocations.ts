@@ -23,14 +23,15 @@ export function createRevocationQueries(db: Kysely<Database>) {
       }
     },
 
-    /** Entries still in force, after `afterSeq` (0 loads everything): the start-up load and the change feed. */
-    async listSince(afterSeq: number, now: number): Promise<RevokedSession[]> {
+    /** Entries still in force after `afterSeq` (0: from the start), oldest first: the start-up load and the change feed. */
+    async listSince(afterSeq: number, now: number, limit: number): Promise<RevokedSession[]> {
       const rows = await db
         .selectFrom('revoked_sessions')
         .select(['seq', 'session_id', 'user_id', 'expires_at'])
         .where('seq', '>', afterSeq)
         .where('expires_at', '>', now)
         .orderBy('seq')
+        .limit(limit)
         .execute()
       return rows.map((row) => ({ seq: Number(row.seq), sessionId: row.session_id, userId: row.user_id, expiresAt: Number(row.expires_at) }))
     },
