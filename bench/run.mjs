@@ -101,6 +101,14 @@ async function main() {
     rows.push(summarize('baseline', await run({ url: `${baseline.url}/` })))
     await baseline.stop()
 
+    // ---- bare Fastify: a reference row that separates the framework's cost from Tessera's ----
+    if (wanted('fastify')) {
+      const fastify = await startProcess(join(ROOT, 'bench/servers/fastify.mjs'), { logFile: join(work, 'fastify.log') })
+      await run({ url: `${fastify.url}/`, duration: 2 })
+      rows.push(summarize('fastify', await run({ url: `${fastify.url}/` })))
+      await fastify.stop()
+    }
+
     // ---- Tessera (the example app: /secret behind requireAuth) ----
     const tessera = await startProcess(example, { env: tesseraEnv, logFile: join(work, 'tessera.log') })
     const email = 'bench@example.com'

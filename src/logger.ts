@@ -1,4 +1,4 @@
-import pino from 'pino'
+import pino, { type DestinationStream } from 'pino'
 import type { FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 
@@ -20,14 +20,37 @@ export const REDACT_PATHS = [
   ]),
 ]
 
+/** Longest a log line waits in the buffer before it is written. */
+const FLUSH_INTERVAL_MS = 100
+
+export interface LogDestination extends DestinationStream {
+  flushSync(): void
+}
+
 /**
- * JSON lines on stdout, written asynchronously (sonic-boom coalesces the lines
- * of one tick into one write), so logging never waits on a slow pipe.
+ * JSON lines on stdout, buffered: lines are written when 8 KiB have gathered
+ * or every 100 ms, whichever comes first, and at shutdown. One write per batch
+ * rather than per line is a third of the cost of logging every request
+ * (measured: docs/performance.md). A crash loses at most the last 100 ms of lines.
  */
-export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+export function createLogDestination(): LogDestination {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 8192 })
+  setInterval(() => destination.flush(), FLUSH_INTERVAL_MS).unref()
+  // Whatever ends the process (shutdown, a startup failure), the buffered lines go out first.
+  process.once('exit', () => {
+    try {
+      destination.flushSync()
+    } catch {
+      // stdout already closed: nothing left to write to
+    }
+  })
+  return destination
+}
+
+export function loggerOptions(config: Config, stream: DestinationStream = createLogDestination()): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    stream: pino.destination({ dest: 1, sync: false }),
+    stream,
   }
 }
