@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { rssMiB, sampleRss, startProcess } from './lib/processes.mjs'
+import { cpuMs, rssMiB, sampleRss, startProcess } from './lib/processes.mjs'
+import { sampleLatency } from './lib/latency.mjs'
 import { insertRevokedSessions } from './lib/revocations.mjs'
 
 const ROOT = resolve(import.meta.dirname, '..')
@@ -36,9 +37,18 @@ function run(options) {
   })
 }
 
+/** Runs autocannon against a server and adds the server's CPU time per request: steadier than req/s on a shared machine. */
+async function measure(server, options) {
+  const before = cpuMs(server.pid)
+  const result = await run(options)
+  result.cpuUsPerRequest = Math.round(((cpuMs(server.pid) - before) * 1000) / Math.max(1, result.requests.total) * 10) / 10
+  return result
+}
+
 function summarize(name, result, extra = {}) {
   return {
     scenario: name,
+    cpu_us_per_req: result.cpuUsPerRequest,
     requests_per_s: Math.round(result.requests.average),
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
@@ -94,18 +104,25 @@ async function main() {
   const notes = {}
   console.log(`tessera bench: ${connections} connections, ${duration} s per scenario, ${availableParallelism()} cores, node ${process.version}`)
 
+  let baselineFirst
+  let baselineLast
   try {
     // ---- baseline ----
-    const baseline = await startProcess(join(ROOT, 'bench/servers/baseline.mjs'), { logFile: join(work, 'baseline.log') })
-    await run({ url: `${baseline.url}/`, duration: 2 }) // warm-up
-    rows.push(summarize('baseline', await run({ url: `${baseline.url}/` })))
-    await baseline.stop()
+    // Measured at the start and again at the end; the better run is the ceiling (this machine is noisy).
+    const measureBaseline = async () => {
+      const baseline = await startProcess(join(ROOT, 'bench/servers/baseline.mjs'), { logFile: join(work, 'baseline.log') })
+      await run({ url: `${baseline.url}/`, duration: 2 }) // warm-up
+      const result = await measure(baseline, { url: `${baseline.url}/` })
+      await baseline.stop()
+      return result
+    }
+    baselineFirst = await measureBaseline()
 
     // ---- bare Fastify: a reference row that separates the framework's cost from Tessera's ----
     if (wanted('fastify')) {
       const fastify = await startProcess(join(ROOT, 'bench/servers/fastify.mjs'), { logFile: join(work, 'fastify.log') })
       await run({ url: `${fastify.url}/`, duration: 2 })
-      rows.push(summarize('fastify', await run({ url: `${fastify.url}/` })))
+      rows.push(summarize('fastify', await measure(fastify, { url: `${fastify.url}/` })))
       await fastify.stop()
     }
 
@@ -118,14 +135,14 @@ async function main() {
     const rssStart = rssMiB(tessera.pid)
     const stopSampling = sampleRss(tessera.pid)
 
-    if (wanted('protected') || wanted('storm')) rows.push(summarize('protected', await run({ url: `${tessera.url}/secret`, headers: auth })))
-    if (wanted('me')) rows.push(summarize('me', await run({ url: `${tessera.url}/auth/me`, headers: auth })))
+    if (wanted('protected') || wanted('storm')) rows.push(summarize('protected', await measure(tessera, { url: `${tessera.url}/secret`, headers: auth })))
+    if (wanted('me')) rows.push(summarize('me', await measure(tessera, { url: `${tessera.url}/auth/me`, headers: auth })))
 
     if (wanted('refresh')) {
       // Each in-flight request carries its own session: a pool of refresh tokens, each used by one request at a time.
       const pool = []
       for (let i = 0; i < connections * 2; i++) pool.push((await json(tessera.url, '/auth/login', { method: 'POST', body: { email, password: PASSWORD } })).refresh_token)
-      const result = await run({
+      const result = await measure(tessera, {
         url: tessera.url,
         requests: [
           {
@@ -149,29 +166,37 @@ async function main() {
     if (wanted('login')) {
       const hashMs = await hashMilliseconds()
       const ideal = availableParallelism() / (hashMs / 1000)
-      const result = await run({ url: `${tessera.url}/auth/login`, ...loginRequest })
+      const result = await measure(tessera, { url: `${tessera.url}/auth/login`, ...loginRequest })
       notes.hash_ms = Math.round(hashMs * 10) / 10
       rows.push(summarize('login', result, { ideal_per_s: Math.round(ideal), ratio_to_ideal: Math.round((result.requests.average / ideal) * 100) / 100 }))
     }
 
     if (wanted('storm')) {
-      const idle = rows.find((row) => row.scenario === 'protected')
+      // Latency of protected requests at microsecond resolution, idle and then under a login flood.
+      const sampler = { connections, seconds: duration, headers: auth }
+      const idle = await sampleLatency(`${tessera.url}/secret`, sampler)
       await eventLoopMaxMs(tessera.url) // resets the histogram
       const flood = run({ url: `${tessera.url}/auth/login`, ...loginRequest, connections, duration: duration + 2 })
       await sleep(1000)
-      const result = await run({ url: `${tessera.url}/secret`, headers: auth })
+      const stormy = await sampleLatency(`${tessera.url}/secret`, sampler)
       const loopMs = await eventLoopMaxMs(tessera.url)
       const floodResult = await flood
-      rows.push(
-        summarize('storm', result, {
-          idle_p50_ms: idle.p50_ms,
-          idle_p99_ms: idle.p99_ms,
-          p99_vs_idle: Math.round((result.latency.p99 / Math.max(idle.p99_ms, 1)) * 100) / 100,
-          event_loop_max_ms: loopMs,
-          logins_per_s: Math.round(floodResult.requests.average),
-          login_503: floodResult.statusCodeStats?.['503']?.count ?? 0,
-        }),
-      )
+      rows.push({
+        scenario: 'storm',
+        requests_per_s: Math.round(stormy.count / duration),
+        p50_ms: stormy.p50_us / 1000,
+        p99_ms: stormy.p99_us / 1000,
+        errors: stormy.errors,
+        non_2xx: 0,
+        idle_p50_us: idle.p50_us,
+        idle_p99_us: idle.p99_us,
+        storm_p50_us: stormy.p50_us,
+        storm_p99_us: stormy.p99_us,
+        p99_vs_idle: Math.round((stormy.p99_us / idle.p99_us) * 100) / 100,
+        event_loop_max_ms: loopMs,
+        logins_per_s: Math.round(floodResult.requests.average),
+        login_503: floodResult.statusCodeStats?.['503']?.count ?? 0,
+      })
     }
 
     notes.rss_start_mib = rssStart
@@ -180,38 +205,60 @@ async function main() {
     notes.rss_after_mib = rssMiB(tessera.pid)
     await tessera.stop()
 
-    // ---- revoked-1m: the same app over a store holding a million revoked sessions ----
+    // ---- revoked-1m: `protected` on a freshly started server, then on one holding a million revoked sessions ----
     if (wanted('revoked-1m')) {
+      const measureSecret = async (label) => {
+        const started = Date.now()
+        const server = await startProcess(example, { env: tesseraEnv, logFile: join(work, `tessera-${label}.log`) })
+        const startup = Math.round((Date.now() - started) / 100) / 10
+        const token = (await json(server.url, '/auth/login', { method: 'POST', body: { email, password: PASSWORD } })).access_token
+        const headers = { authorization: `Bearer ${token}` }
+        await run({ url: `${server.url}/secret`, headers, duration: 2 })
+        const result = await measure(server, { url: `${server.url}/secret`, headers })
+        const rss = rssMiB(server.pid)
+        await server.stop()
+        return { result, startup, rss }
+      }
       const count = Number(flags.revoked)
+      const fresh = await measureSecret('fresh')
       const started = Date.now()
       insertRevokedSessions(database, count)
       notes.revoked_insert_s = Math.round((Date.now() - started) / 100) / 10
-      const loadStart = Date.now()
-      const loaded = await startProcess(example, { env: tesseraEnv, logFile: join(work, 'tessera-revoked.log') })
-      notes.revoked_startup_s = Math.round((Date.now() - loadStart) / 100) / 10
-      const token = (await json(loaded.url, '/auth/login', { method: 'POST', body: { email, password: PASSWORD } })).access_token
-      const headers = { authorization: `Bearer ${token}` }
-      await run({ url: `${loaded.url}/secret`, headers, duration: 2 })
-      const result = await run({ url: `${loaded.url}/secret`, headers })
-      const protectedRow = rows.find((row) => row.scenario === 'protected')
+      const loaded = await measureSecret('revoked')
+      rows.push(summarize('protected-restarted', fresh.result, { rss_mib: fresh.rss }))
       rows.push(
-        summarize('revoked-1m', result, {
+        summarize('revoked-1m', loaded.result, {
           revoked: count,
-          vs_protected: protectedRow ? Math.round((result.requests.average / protectedRow.requests_per_s) * 100) / 100 : undefined,
-          rss_mib: rssMiB(loaded.pid),
+          vs_protected_restarted: Math.round((loaded.result.requests.average / fresh.result.requests.average) * 100) / 100,
+          cpu_vs_protected_restarted: Math.round((loaded.result.cpuUsPerRequest / fresh.result.cpuUsPerRequest) * 100) / 100,
+          startup_s: loaded.startup,
+          rss_mib: loaded.rss,
         }),
       )
-      await loaded.stop()
     }
+    baselineLast = await measureBaseline()
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
 
-  const base = rows.find((row) => row.scenario === 'baseline')
+  const best = baselineFirst.requests.average >= baselineLast.requests.average ? baselineFirst : baselineLast
+  rows.unshift(summarize('baseline', best, { runs_per_s: `${Math.round(baselineFirst.requests.average)}/${Math.round(baselineLast.requests.average)}` }))
+  const base = rows[0]
   for (const row of rows) row.vs_baseline = base ? Math.round((row.requests_per_s / base.requests_per_s) * 100) / 100 : undefined
-  console.table(rows.map(({ scenario, requests_per_s, vs_baseline, p50_ms, p99_ms, errors, non_2xx }) => ({ scenario, 'req/s': requests_per_s, 'x baseline': vs_baseline, 'p50 ms': p50_ms, 'p99 ms': p99_ms, errors, non_2xx })))
+  console.table(
+    rows.map(({ scenario, requests_per_s, vs_baseline, cpu_us_per_req, p50_ms, p99_ms, errors, non_2xx }) => ({
+      scenario,
+      'req/s': requests_per_s,
+      'x baseline': vs_baseline,
+      'server CPU µs/req': cpu_us_per_req,
+      'p50 ms': p50_ms,
+      'p99 ms': p99_ms,
+      errors,
+      non_2xx,
+    })),
+  )
   for (const row of rows) {
-    const extra = Object.entries(row).filter(([key]) => !['scenario', 'requests_per_s', 'vs_baseline', 'p50_ms', 'p99_ms', 'errors', 'non_2xx', 'total'].includes(key))
+    const extra = Object.entries(row).filter(([key]) => !['scenario', 'requests_per_s', 'vs_baseline', 'cpu_us_per_req', 'p50_ms', 'p99_ms', 'errors', 'non_2xx', 'total'].includes(key))
     if (extra.length) console.log(`${row.scenario}: ${extra.map(([k, v]) => `${k}=${v}`).join(' ')}`)
   }
   console.log(`notes: ${Object.entries(notes).map(([k, v]) => `${k}=${v}`).join(' ')}`)

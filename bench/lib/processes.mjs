@@ -65,3 +65,13 @@ export function sampleRss(pid) {
     return Math.max(peak, rssMiB(pid))
   }
 }
+
+/** CPU time (user + system, all threads) a process has used so far, in milliseconds (Linux). */
+export function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10 // clock ticks of 10 ms
+  } catch {
+    return NaN
+  }
+}

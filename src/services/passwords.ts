@@ -23,11 +23,11 @@ export interface PasswordHasher {
 }
 
 /**
- * How far below the event loop the hashing threads run (nice +10 on Linux).
+ * How far below the event loop the hashing threads run: nice 19, the lowest priority on Linux.
  * A login flood then takes only the CPU the event loop leaves over, so
  * authenticated requests keep their latency (issue 3, `storm`).
  */
-const HASH_THREAD_NICENESS = 10
+const HASH_THREAD_NICENESS = 19
 
 const WORKER = new URL('./password-worker.js', import.meta.url).href
 

@@ -13,7 +13,8 @@ import type { Services } from '../../services/index.js'
 export const metricsPlugin = fp<{ services: Services }>(
   async (app, { services }) => {
     const registry = new Registry()
-    collectDefaultMetrics({ register: registry })
+    // 1 ms sampling: at prom-client's default 10 ms every reading carries 10 ms of sampling interval.
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1 })
     const duration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request latency by route',
