@@ -2,6 +2,11 @@
 // Runs every *.test.ts under src/ and test/ with node's test runner (TypeScript through tsx).
 // Node 20's --test takes no globs, so the files are listed here. Extra arguments are passed on
 // (e.g. `npm test -- --test-name-pattern=refresh`); file paths among them narrow the run.
+//
+// After that run (on SQLite; the storage conformance suite covers every reachable database
+// itself), the black-box suite test/http runs again once per server database
+// (TESSERA_TEST_BACKEND=postgres, =mysql), each only when that server answers.
+// The exit code is non-zero when any run fails.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,9 +21,41 @@ function find(dir) {
   return found
 }
 
+function runTests(files, env = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files], {
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  })
+  return result.status ?? 1
+}
+
+/** Asks test/helpers/databases.ts (the same check the tests use) whether `backend` answers; undefined when it does. */
+function unavailable(backend) {
+  const probe = `import { unavailable } from './test/helpers/databases.ts'; const why = await unavailable(${JSON.stringify(backend)}); if (why) console.log(why)`
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { encoding: 'utf8' })
+  if (result.status !== 0) return `probe failed: ${result.stderr.trim().split('\n')[0]}`
+  return result.stdout.trim() || undefined
+}
+
 const args = process.argv.slice(2)
 const named = args.filter((arg) => arg.endsWith('.test.ts'))
 const flags = args.filter((arg) => !arg.endsWith('.test.ts'))
-const files = named.length > 0 ? named : [...find('src'), ...find('test')].sort()
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files], { stdio: 'inherit' })
-process.exit(result.status ?? 1)
+
+if (named.length > 0) process.exit(runTests(named))
+
+const failed = []
+if (runTests([...find('src'), ...find('test')].sort()) !== 0) failed.push('sqlite (all tests)')
+
+const http = find(join('test', 'http')).sort()
+for (const [backend, label] of [['postgres', 'PostgreSQL'], ['mysql', 'MySQL/MariaDB']]) {
+  const why = unavailable(backend)
+  if (why) {
+    console.log(`\n# test/http on ${label}: skipped: ${why}`)
+    continue
+  }
+  console.log(`\n# test/http on ${label} (TESSERA_TEST_BACKEND=${backend})`)
+  if (runTests(http, { TESSERA_TEST_BACKEND: backend }) !== 0) failed.push(`${backend} (test/http)`)
+}
+
+if (failed.length > 0) console.log(`\n# failed runs: ${failed.join(', ')}`)
+process.exit(failed.length > 0 ? 1 : 0)

@@ -29,7 +29,7 @@ export interface BuildAppOptions extends ServiceDeps {
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options
-  const storage = options.storage ?? (await openStorage(config.databaseUrl))
+  const storage = options.storage ?? (await openStorage(config.databaseUrl, config))
   let services: Services
   let app: FastifyInstance | undefined
   try {

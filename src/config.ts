@@ -24,6 +24,8 @@ export interface Config {
   port: number
   databaseUrl: string
   redisUrl: string | undefined
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  redisPrefix: string
   jwtAlgorithm: JwtAlgorithm
   jwtSecret: string | undefined
   jwtPrivateKeyFile: string | undefined
@@ -50,6 +52,12 @@ export interface Config {
   hashConcurrency: number
   /** Password hashes allowed to wait; past it, 503 service_unavailable. */
   hashQueueLimit: number
+  /** Most connections each instance holds open to PostgreSQL or MySQL. */
+  databasePoolSize: number
+  /** Seconds a single SQL statement may run before the database cancels it (0 = no limit). */
+  databaseStatementTimeout: number
+  /** Seconds to wait for a new database connection before giving up. */
+  databaseConnectTimeout: number
 }
 
 /** The defaults of API.md's settings table, plus Tessera's additions. */
@@ -70,8 +78,12 @@ const DEFAULTS = {
   LOG_LEVEL: 'info',
   TRUST_PROXY: '0',
   REVOCATION_POLL_INTERVAL: '1s',
+  REDIS_PREFIX: 'tessera:',
   PASSWORD_HASH_CONCURRENCY: String(Math.max(1, cpus().length)),
   PASSWORD_HASH_QUEUE: '64',
+  DATABASE_POOL_SIZE: '10',
+  DATABASE_STATEMENT_TIMEOUT: '5s',
+  DATABASE_CONNECT_TIMEOUT: '5s',
 } as const
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
@@ -145,6 +157,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (!/^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/)/.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'expected sqlite:<path>, sqlite::memory:, postgres://… or mysql://…')
   }
+  const redisUrl = optional(env, 'REDIS_URL')
+  if (redisUrl !== undefined && !/^rediss?:\/\/./.test(redisUrl)) throw new ConfigError('REDIS_URL', 'expected redis://… or rediss://…')
   const jwtSecret = optional(env, 'JWT_SECRET')
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes (RFC 7518 §3.2: a key as long as the hash output)')
@@ -169,7 +183,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     host: read(env, 'HOST'),
     port: integer(env, 'PORT', 0, 65535),
     databaseUrl,
-    redisUrl: optional(env, 'REDIS_URL'),
+    redisUrl,
+    redisPrefix: read(env, 'REDIS_PREFIX'),
     jwtAlgorithm,
     jwtSecret,
     jwtPrivateKeyFile: optional(env, 'JWT_PRIVATE_KEY_FILE'),
@@ -190,6 +205,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     revocationPollInterval: duration(env, 'REVOCATION_POLL_INTERVAL'),
     hashConcurrency: integer(env, 'PASSWORD_HASH_CONCURRENCY', 1, 64),
     hashQueueLimit: integer(env, 'PASSWORD_HASH_QUEUE', 0, 100000),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 1, 100),
+    databaseStatementTimeout: duration(env, 'DATABASE_STATEMENT_TIMEOUT'),
+    databaseConnectTimeout: duration(env, 'DATABASE_CONNECT_TIMEOUT', { min: 1 }),
   }
   if (config.refreshTokenTtl <= config.accessTokenTtl) {
     throw new ConfigError('REFRESH_TOKEN_TTL', 'must be longer than ACCESS_TOKEN_TTL')

@@ -51,7 +51,7 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
       scope.setValidatorCompiler(createValidatorCompiler())
       await scope.register(bodyGuardsPlugin)
       await scope.register(async function rateLimited(limited: FastifyInstance) {
-        await registerAuthRateLimit(limited, services.config.rateLimitAuth)
+        await registerAuthRateLimit(limited, services.config.rateLimitAuth, services.redis)
         await limited.register(authRoutes, { services })
       })
       await scope.register(meRoutes, { services })

@@ -9,7 +9,16 @@ import type { RevocationList } from './revocation.js'
 const config = loadConfig({ JWT_SECRET: 'k'.repeat(32), ACCESS_TOKEN_TTL: '60', JWT_LEEWAY: '5' })
 
 function revocationOf(revoked: Set<string>): RevocationList {
-  return { isRevoked: (sid) => revoked.has(sid), revoke: async () => {}, load: async () => {}, sweep: async () => {}, size: revoked.size }
+  return {
+    isRevoked: (sid) => revoked.has(sid),
+    assertCurrent: () => {},
+    revoke: async () => {},
+    load: async () => {},
+    start: async () => {},
+    sweep: async () => {},
+    stop: () => {},
+    size: revoked.size,
+  }
 }
 
 async function setup(now: { value: number }, revoked = new Set<string>()) {

@@ -103,7 +103,9 @@ export async function createAccessTokens(options: {
     async verify(token) {
       if (looksLikeRefreshToken(token)) throw new AppError('wrong_token_type', 'A refresh token cannot be used as an access token')
       const context = await verifySignatureAndClaims(token)
-      // Never cached: a logout must take effect on the very next request.
+      // Never cached: a logout must take effect on the very next request, and a set
+      // that may have missed other instances' revocations answers 503, never an allow.
+      revocation.assertCurrent()
       if (revocation.isRevoked(context.sessionId)) throw new AppError('token_revoked', 'This session has ended')
       return context
     },

@@ -4,6 +4,9 @@ import { createAccessTokens, type AccessTokens } from './access-tokens.js'
 import { jwksDocument, loadSigningKey, type JwksDocument } from './keys.js'
 import { createLogin, type Login } from './login.js'
 import { createLoginFailures } from './login-failures.js'
+import { createRedisLoginFailures } from './login-failures-redis.js'
+import { connectRedis, type RedisConnections } from './redis.js'
+import { createRedisBroadcast } from './revocation-broadcast.js'
 import { createPasswordHasher, type PasswordHasher } from './passwords.js'
 import { createRevocationList, type RevocationList } from './revocation.js'
 import { createSessionService, type SessionService } from './sessions.js'
@@ -19,6 +22,8 @@ export interface Services {
   users: UserService
   login: Login
   jwks: JwksDocument
+  /** Set when `REDIS_URL` is: revocations and limits are shared through it. */
+  redis: RedisConnections | undefined
   now: () => number
   /** Stops background timers and the hashing threads. Does not close storage (its owner does). */
   stop(): Promise<void>
@@ -45,28 +50,31 @@ const SWEEP_INTERVAL_MS = 60_000
 export async function createServices(config: Config, storage: Storage, deps: ServiceDeps = {}): Promise<Services> {
   const now = deps.now ?? Date.now
   const signingKey = await loadSigningKey(config, storage.settings)
-  const revocation = createRevocationList(storage.revocations, { now, retentionMs: (config.accessTokenTtl + config.jwtLeeway) * 1000 })
+  const onError = (error: unknown) => deps.onBackgroundError?.(error)
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix, onError) : undefined
+  const revocation = createRevocationList(storage.revocations, {
+    now,
+    retentionMs: (config.accessTokenTtl + config.jwtLeeway) * 1000,
+    pollIntervalMs: config.revocationPollInterval * 1000,
+    broadcast: redis && createRedisBroadcast(redis),
+    onError,
+  })
   await revocation.load()
+  await revocation.start()
   const passwords = createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit })
   const accessTokens = await createAccessTokens({ config, signingKey, revocation, now })
   const sessions = createSessionService({ config, storage, accessTokens, revocation, now })
   const users = createUserService({ config, storage, passwords, sessions, now })
-  const failures = createLoginFailures(config.loginFailureLimit, now)
+  const failures = redis ? createRedisLoginFailures(redis.commands, redis.prefix, config.loginFailureLimit) : createLoginFailures(config.loginFailureLimit, now)
   const login = createLogin({ storage, passwords, failures, sessions, now })
 
   const retentionMs = (config.accessTokenTtl + config.jwtLeeway) * 1000
-  const timers = [
-    setInterval(() => {
-      const at = now()
-      // A revoked session is kept as long as its access tokens could live, so reuse of its refresh token is still recognised.
-      Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs)]).catch((error: unknown) => deps.onBackgroundError?.(error))
-    }, SWEEP_INTERVAL_MS),
-  ]
-  if (config.revocationPollInterval > 0) {
-    // Other instances on the same database revoke too: pick up their entries (the database-only change feed).
-    timers.push(setInterval(() => void revocation.load().catch((error: unknown) => deps.onBackgroundError?.(error)), config.revocationPollInterval * 1000))
-  }
-  for (const timer of timers) timer.unref()
+  const sweeper = setInterval(() => {
+    const at = now()
+    // A revoked session is kept as long as its access tokens could live, so reuse of its refresh token is still recognised.
+    Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs)]).catch(onError)
+  }, SWEEP_INTERVAL_MS)
+  sweeper.unref()
 
   return {
     config,
@@ -78,10 +86,13 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     users,
     login,
     jwks: jwksDocument(signingKey),
+    redis,
     now,
     async stop() {
-      for (const timer of timers) clearInterval(timer)
+      clearInterval(sweeper)
+      revocation.stop()
       await passwords.close()
+      await redis?.close()
     },
   }
 }

@@ -1,31 +1,59 @@
-import { describe, it } from 'node:test'
+import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
 import { AppError } from '../errors.js'
-import { createLoginFailures } from './login-failures.js'
+import { createLoginFailures, type LoginFailures } from './login-failures.js'
+import { createRedisLoginFailures } from './login-failures-redis.js'
+import { redisUnavailable, SHARED_REDIS_URL } from '../../test/helpers/redis-server.js'
 
-describe('login failure limit', () => {
-  it('locks a key after max failures until the window ends, with Retry-After', () => {
+const redisSkip = await redisUnavailable()
+const redis = redisSkip ? undefined : new Redis(SHARED_REDIS_URL)
+
+const rateLimited = (retryAfter?: string) => (error: unknown) =>
+  error instanceof AppError && error.code === 'rate_limited' && (retryAfter === undefined || error.headers?.['retry-after'] === retryAfter)
+
+const stores: Array<[string, ((max: number) => LoginFailures) | undefined]> = [
+  ['memory', (max) => createLoginFailures({ max, windowSeconds: 60 }, Date.now)],
+  ['redis', redis && ((max) => createRedisLoginFailures(redis, `tessera-test-${randomUUID()}:`, { max, windowSeconds: 60 }))],
+]
+
+for (const [name, create] of stores) {
+  describe(`login failure limit (${name})`, { skip: create ? false : redisSkip }, () => {
+    const key = () => `id:${randomUUID()}|127.0.0.1`
+
+    it('locks a key after max failures, with Retry-After, even for the right password', async () => {
+      const failures = create!(3)
+      const locked = key()
+      for (let i = 0; i < 3; i++) {
+        await failures.assertAllowed(locked)
+        await failures.recordFailure(locked)
+      }
+      await assert.rejects(failures.assertAllowed(locked), rateLimited())
+      await failures.assertAllowed(key()) // other accounts are unaffected
+    })
+
+    it('forgets failures after a successful login', async () => {
+      const failures = create!(2)
+      const k = key()
+      await failures.recordFailure(k)
+      await failures.clear(k)
+      await failures.recordFailure(k)
+      await failures.assertAllowed(k)
+    })
+  })
+}
+
+describe('login failure limit (memory, injected clock)', () => {
+  it('unlocks when the window that began at the first failure ends', async () => {
     let now = 1_000_000
     const failures = createLoginFailures({ max: 3, windowSeconds: 60 }, () => now)
-    for (let i = 0; i < 3; i++) {
-      failures.assertAllowed('e:a@b.c|1.2.3.4')
-      failures.recordFailure('e:a@b.c|1.2.3.4')
-    }
+    for (let i = 0; i < 3; i++) await failures.recordFailure('k')
     now += 10_000
-    assert.throws(
-      () => failures.assertAllowed('e:a@b.c|1.2.3.4'),
-      (error: unknown) => error instanceof AppError && error.code === 'rate_limited' && error.headers?.['retry-after'] === '50',
-    )
-    failures.assertAllowed('e:other@b.c|1.2.3.4') // other accounts are unaffected
+    await assert.rejects(failures.assertAllowed('k'), rateLimited('50'))
     now += 50_000
-    failures.assertAllowed('e:a@b.c|1.2.3.4') // the window has ended
-  })
-
-  it('forgets failures after a successful login', () => {
-    const failures = createLoginFailures({ max: 2, windowSeconds: 60 }, () => 0)
-    failures.recordFailure('k')
-    failures.clear('k')
-    failures.recordFailure('k')
-    failures.assertAllowed('k')
+    await failures.assertAllowed('k')
   })
 })
+
+after(() => redis?.disconnect())

@@ -9,14 +9,19 @@ import type { RateRule } from '../config.js'
  */
 export interface LoginFailures {
   /** Throws `rate_limited` with Retry-After when the key is locked. */
-  assertAllowed(key: string): void
-  recordFailure(key: string): void
-  clear(key: string): void
+  assertAllowed(key: string): Promise<void>
+  recordFailure(key: string): Promise<void>
+  clear(key: string): Promise<void>
+}
+
+export function lockedError(retryAfterSeconds: number): AppError {
+  return new AppError('rate_limited', 'Too many failed logins; try again later', { headers: { 'retry-after': String(Math.max(1, retryAfterSeconds)) } })
 }
 
 /** Bound on tracked keys, so that a flood of distinct names cannot grow memory without limit. */
 const MAX_KEYS = 100_000
 
+/** In memory: one instance counts alone. */
 export function createLoginFailures(rule: RateRule, now: () => number): LoginFailures {
   const windows = new Map<string, { count: number; resetAt: number }>()
   const windowMs = rule.windowSeconds * 1000
@@ -31,14 +36,11 @@ export function createLoginFailures(rule: RateRule, now: () => number): LoginFai
   }
 
   return {
-    assertAllowed(key) {
+    async assertAllowed(key) {
       const entry = current(key)
-      if (entry && entry.count >= rule.max) {
-        const retryAfter = Math.max(1, Math.ceil((entry.resetAt - now()) / 1000))
-        throw new AppError('rate_limited', 'Too many failed logins; try again later', { headers: { 'retry-after': String(retryAfter) } })
-      }
+      if (entry && entry.count >= rule.max) throw lockedError(Math.ceil((entry.resetAt - now()) / 1000))
     },
-    recordFailure(key) {
+    async recordFailure(key) {
       const entry = current(key)
       if (entry) {
         entry.count++
@@ -50,7 +52,7 @@ export function createLoginFailures(rule: RateRule, now: () => number): LoginFai
       }
       windows.set(key, { count: 1, resetAt: now() + windowMs })
     },
-    clear(key) {
+    async clear(key) {
       windows.delete(key)
     },
   }

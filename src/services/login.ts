@@ -33,18 +33,18 @@ export function createLogin(deps: {
     // Counted per account (so email and username share one budget), or per login string for
     // unknown accounts, which from outside behaves exactly the same.
     const failureKey = `${user ? `id:${user.id}` : `login:${identifier}`}|${client.ip ?? ''}`
-    failures.assertAllowed(failureKey)
+    await failures.assertAllowed(failureKey)
 
     if (!user) {
       await passwords.dummyVerify(credentials.password)
-      failures.recordFailure(failureKey)
+      await failures.recordFailure(failureKey)
       throw invalidCredentials()
     }
     if (!(await passwords.verify(user.passwordHash, credentials.password))) {
-      failures.recordFailure(failureKey)
+      await failures.recordFailure(failureKey)
       throw invalidCredentials()
     }
-    failures.clear(failureKey)
+    await failures.clear(failureKey)
     // Told only to someone who knows the password, so it reveals nothing to a guesser.
     if (!user.active) throw new AppError('account_disabled', 'This account has been deactivated')
 

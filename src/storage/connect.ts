@@ -1,14 +1,34 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import SQLite from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
-import { withStatementCache } from './statement-cache.js'
+import { connectMysql } from './dialects/mysql.js'
+import { connectPostgres } from './dialects/postgres.js'
+import { connectSqlite } from './dialects/sqlite.js'
 
-/** What differs between databases, so callers branch on a capability and not on a dialect name. */
+/**
+ * What differs between databases, so that migrations and queries branch on a
+ * capability and never on a dialect name. Each dialect file fills this in once.
+ */
 export interface Capabilities {
   /** `INSERT … RETURNING` is available (SQLite, PostgreSQL; not MySQL). */
   returning: boolean
+  /**
+   * How an auto-incrementing integer key is declared: the `serial` type
+   * (PostgreSQL has no AUTOINCREMENT modifier), or `integer` with the modifier
+   * (SQLite `autoincrement`, MySQL `auto_increment`).
+   */
+  autoIncrement: 'serial-type' | 'modifier'
+  /**
+   * "Insert unless the key exists": `ON CONFLICT … DO NOTHING` (SQLite,
+   * PostgreSQL) or `ON DUPLICATE KEY UPDATE k = k` (MySQL). Not `INSERT IGNORE`,
+   * which would also swallow errors that are not duplicates.
+   */
+  insertIgnore: 'on-conflict' | 'on-duplicate-key'
+  /**
+   * Appended to every CREATE TABLE so text compares byte for byte, as it does on
+   * SQLite and PostgreSQL. MySQL's default collations ignore case, accents and
+   * trailing spaces, which would make "josé" and "jose" one username there only.
+   */
+  tableOptions: string | undefined
 }
 
 export interface Connection {
@@ -19,35 +39,28 @@ export interface Connection {
   close(): Promise<void>
 }
 
-/**
- * Opens the database named by `DATABASE_URL`.
- *
- * SQLite runs in WAL mode with `synchronous=NORMAL` (as PocketBase does): a
- * committed write survives a crash of the process, and readers never wait for
- * the writer.
- */
-export function connect(databaseUrl: string): Connection {
-  if (databaseUrl.startsWith('sqlite:')) return connectSqlite(databaseUrl.slice('sqlite:'.length))
-  throw new Error(`DATABASE_URL scheme not supported by this version: ${databaseUrl.split(':')[0]}`)
+/** Pool and timeout settings; SQLite (one in-process handle) ignores them. */
+export interface ConnectOptions {
+  /** Most connections open at once. */
+  poolSize: number
+  /** Seconds a statement may run before the server cancels it; 0 = no limit. */
+  statementTimeout: number
+  /** Seconds to wait for a new connection. */
+  connectTimeout: number
 }
 
-function connectSqlite(path: string): Connection {
-  const file = path === ':memory:' || path === '' ? ':memory:' : path
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-  const sqlite = new SQLite(file)
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('foreign_keys = ON')
-  sqlite.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-  return {
-    db,
-    capabilities: { returning: true },
-    async ping() {
-      sqlite.prepare('select 1').get()
-    },
-    async close() {
-      await db.destroy()
-    },
-  }
+/** The defaults of `DATABASE_POOL_SIZE`, `DATABASE_STATEMENT_TIMEOUT`, `DATABASE_CONNECT_TIMEOUT`. */
+export const DEFAULT_CONNECT_OPTIONS: Readonly<ConnectOptions> = Object.freeze({ poolSize: 10, statementTimeout: 5, connectTimeout: 5 })
+
+/**
+ * Opens the database named by `DATABASE_URL`: `sqlite:<path>`, `sqlite::memory:`,
+ * `postgres://…` / `postgresql://…`, or `mysql://…` (MySQL and MariaDB).
+ * Nothing is sent to the server yet: pools connect on first use.
+ */
+export function connect(databaseUrl: string, options: ConnectOptions = DEFAULT_CONNECT_OPTIONS): Connection {
+  const scheme = databaseUrl.slice(0, databaseUrl.indexOf(':'))
+  if (scheme === 'sqlite') return connectSqlite(databaseUrl.slice('sqlite:'.length))
+  if (scheme === 'postgres' || scheme === 'postgresql') return connectPostgres(databaseUrl, options)
+  if (scheme === 'mysql') return connectMysql(databaseUrl, options)
+  throw new Error(`DATABASE_URL scheme not supported: ${scheme || databaseUrl}`)
 }

@@ -1,4 +1,4 @@
-import { connect, type Capabilities } from './connect.js'
+import { connect, DEFAULT_CONNECT_OPTIONS, type Capabilities } from './connect.js'
 import { migrateToLatest } from './migrations/index.js'
 import { createRevocationQueries, type RevocationQueries } from './revocations.js'
 import { createSessionQueries, type SessionQueries } from './sessions.js'
@@ -20,29 +20,49 @@ export interface Storage {
 }
 
 /**
+ * How to open storage. The pool and timeout fields carry `Config`'s names, so
+ * a whole `Config` can be passed: `openStorage(config.databaseUrl, config)`.
+ */
+export interface StorageOptions {
+  /** Run pending migrations first (default true). */
+  migrate?: boolean
+  /** `DATABASE_POOL_SIZE` (PostgreSQL, MySQL). */
+  databasePoolSize?: number
+  /** `DATABASE_STATEMENT_TIMEOUT`, seconds; 0 = no limit (PostgreSQL, MySQL). */
+  databaseStatementTimeout?: number
+  /** `DATABASE_CONNECT_TIMEOUT`, seconds (PostgreSQL, MySQL). */
+  databaseConnectTimeout?: number
+}
+
+/**
  * Connects to `databaseUrl` and brings the schema up to date.
  *
  * @example
  * ```ts
  * const storage = await openStorage('sqlite::memory:')
+ * const shared = await openStorage('postgres://tessera@db.internal/tessera', { databasePoolSize: 20 })
  * ```
  */
-export async function openStorage(databaseUrl: string, { migrate = true } = {}): Promise<Storage> {
-  const connection = connect(databaseUrl)
+export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
+  const connection = connect(databaseUrl, {
+    poolSize: options.databasePoolSize ?? DEFAULT_CONNECT_OPTIONS.poolSize,
+    statementTimeout: options.databaseStatementTimeout ?? DEFAULT_CONNECT_OPTIONS.statementTimeout,
+    connectTimeout: options.databaseConnectTimeout ?? DEFAULT_CONNECT_OPTIONS.connectTimeout,
+  })
   try {
-    if (migrate) await migrateToLatest(connection.db)
+    if (options.migrate ?? true) await migrateToLatest(connection.db, connection.capabilities)
   } catch (error) {
     await connection.close()
     throw error
   }
-  const { db } = connection
+  const { db, capabilities } = connection
   return {
     db,
     capabilities: connection.capabilities,
     users: createUserQueries(db),
     sessions: createSessionQueries(db),
-    revocations: createRevocationQueries(db),
-    settings: createSettingQueries(db),
+    revocations: createRevocationQueries(db, capabilities),
+    settings: createSettingQueries(db, capabilities),
     ping: connection.ping,
     close: connection.close,
   }

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
+import type { Capabilities } from './connect.js'
 import type { Database } from './database.js'
+import { ignoreDuplicate } from './insert-ignore.js'
 
 export interface RevokedSession {
   seq: number
@@ -8,18 +10,25 @@ export interface RevokedSession {
   expiresAt: number
 }
 
-export function createRevocationQueries(db: Kysely<Database>) {
+const INSERT_BATCH = 500
+
+export function createRevocationQueries(db: Kysely<Database>, capabilities: Capabilities) {
   return {
-    /** Records revoked sessions; a session already recorded keeps its first entry. */
+    /**
+     * Records revoked sessions; a session already recorded keeps its first entry.
+     * The insert ignores duplicates itself (rather than select-then-insert), so two
+     * instances revoking the same session at once both succeed.
+     */
     async insert(entries: Array<{ sessionId: string; userId: string; revokedAt: number; expiresAt: number }>): Promise<void> {
-      if (entries.length === 0) return
-      for (const entry of entries) {
-        const exists = await db.selectFrom('revoked_sessions').select('seq').where('session_id', '=', entry.sessionId).executeTakeFirst()
-        if (exists) continue
-        await db
-          .insertInto('revoked_sessions')
-          .values({ session_id: entry.sessionId, user_id: entry.userId, revoked_at: entry.revokedAt, expires_at: entry.expiresAt })
-          .execute()
+      // Batches keep each statement under every dialect's bound-parameter limit.
+      for (let start = 0; start < entries.length; start += INSERT_BATCH) {
+        const rows = entries.slice(start, start + INSERT_BATCH).map((entry) => ({
+          session_id: entry.sessionId,
+          user_id: entry.userId,
+          revoked_at: entry.revokedAt,
+          expires_at: entry.expiresAt,
+        }))
+        await ignoreDuplicate(db.insertInto('revoked_sessions').values(rows), 'session_id', capabilities).execute()
       }
     },
 
@@ -34,6 +43,16 @@ export function createRevocationQueries(db: Kysely<Database>) {
         .limit(limit)
         .execute()
       return rows.map((row) => ({ seq: Number(row.seq), sessionId: row.session_id, userId: row.user_id, expiresAt: Number(row.expires_at) }))
+    },
+
+    /**
+     * Entries whose `expires_at` is later than `expiresAfter`: with one retention for every
+     * entry, the ones revoked in the last stretch of time (the poll's window), found
+     * through the `expires_at` index.
+     */
+    async listExpiringAfter(expiresAfter: number): Promise<Array<{ sessionId: string; expiresAt: number }>> {
+      const rows = await db.selectFrom('revoked_sessions').select(['session_id', 'expires_at']).where('expires_at', '>', expiresAfter).execute()
+      return rows.map((row) => ({ sessionId: row.session_id, expiresAt: Number(row.expires_at) }))
     },
 
     async prune(now: number): Promise<number> {

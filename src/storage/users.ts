@@ -66,12 +66,17 @@ function toRecord(row: Selectable<UsersTable>): UserRecord {
 }
 
 /**
- * `LIKE … ESCAPE '!'` pattern for a substring search, with the user's `%` and `_`
- * taken literally. `!` rather than a backslash: MySQL treats backslashes in
- * string literals specially, `!` means the same on every dialect.
+ * `text` for a `LIKE … ESCAPE '!'` pattern, with `%` and `_` taken literally.
+ * `!` rather than a backslash: MySQL treats backslashes in string literals
+ * specially, `!` means the same on every dialect.
  */
+function escapeLike(text: string): string {
+  return text.replace(/[!%_]/g, (c) => `!${c}`)
+}
+
+/** Pattern for a case-insensitive substring search (the columns searched hold lower-case text). */
 function containsPattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`
+  return `%${escapeLike(text.toLowerCase())}%`
 }
 
 export function createUserQueries(db: Kysely<Database>) {
@@ -158,8 +163,9 @@ export function createUserQueries(db: Kysely<Database>) {
         )
       }
       if (filter.active !== undefined) query = query.where('active', '=', filter.active ? 1 : 0)
-      // Roles are a JSON array of [a-z0-9_:-] names, so the quoted name cannot match across elements.
-      if (filter.role) query = query.where('roles', 'like', `%${JSON.stringify(filter.role)}%`)
+      // Roles are a JSON array of [a-z0-9_:-] names, so the quoted name cannot match across elements;
+      // escaped because `_` is a role character and a LIKE wildcard.
+      if (filter.role) query = query.where(sql<boolean>`roles like ${`%${escapeLike(JSON.stringify(filter.role))}%`} escape '!'`)
       const totalRow = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
       const rows = await query.selectAll().orderBy('created_at').orderBy('id').limit(filter.limit).offset(filter.offset).execute()
       return { users: rows.map(toRecord), total: Number(totalRow.total) }

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { createTestDatabase, testBackend, type TestDatabase } from './databases.js'
 
 /** The compiled server, started exactly as `npm start` starts it (`npm test` builds first). */
 const MAIN = resolve(import.meta.dirname, '../../dist/main.js')
@@ -11,7 +12,10 @@ export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789'
 
 export interface RunningServer {
   url: string
-  /** The temp directory holding the SQLite file; removed by `stop()`. */
+  /**
+   * The temp directory holding the SQLite file (or, on PostgreSQL/MySQL, the
+   * URL of this server's database); removed by `stop()`.
+   */
   dir: string
   env: Record<string, string>
   /** Every line the server wrote to stdout/stderr so far. */
@@ -23,9 +27,47 @@ export interface RunningServer {
   kill(): Promise<void>
 }
 
+/** How long a SIGTERMed server may take to shut down before stop() kills it and fails. */
+const STOP_TIMEOUT_MS = 15_000
+
+/** Where a data directory remembers its server database, so a restart on the same `dir` finds the same data. */
+const DATABASE_URL_FILE = 'database-url'
+
+/** Server databases made by this test process; whatever a test left behind is dropped before the process exits. */
+const created = new Map<string, TestDatabase>()
+process.once('beforeExit', () => {
+  void Promise.allSettled([...created.values()].map((database) => database.drop())).then(() => created.clear())
+})
+
 /**
- * Starts `dist/main.js` with `PORT=0` and a fresh SQLite file, and resolves
- * once it logs the address it listens on.
+ * The DATABASE_URL for a server on `dir`: a SQLite file inside it, or, when
+ * TESSERA_TEST_BACKEND is postgres or mysql, a fresh database whose URL is
+ * kept in the directory for restarts.
+ */
+async function databaseUrlFor(dir: string): Promise<string> {
+  const backend = testBackend()
+  if (backend === 'sqlite') return `sqlite:${join(dir, 'tessera.db')}`
+  const file = join(dir, DATABASE_URL_FILE)
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  const database = await createTestDatabase(backend)
+  created.set(database.url, database)
+  writeFileSync(file, database.url)
+  return database.url
+}
+
+async function dropDatabaseOf(dir: string): Promise<void> {
+  const file = join(dir, DATABASE_URL_FILE)
+  if (!existsSync(file)) return
+  const database = created.get(readFileSync(file, 'utf8').trim())
+  if (!database) return
+  await database.drop()
+  created.delete(database.url)
+}
+
+/**
+ * Starts `dist/main.js` with `PORT=0` and a fresh database (a SQLite file by
+ * default; see TESSERA_TEST_BACKEND), and resolves once it logs the address it
+ * listens on. With `dir`, the server reuses that directory's data (restarts).
  */
 export async function startServer(env: Record<string, string> = {}, options: { dir?: string } = {}): Promise<RunningServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tessera-test-'))
@@ -33,7 +75,7 @@ export async function startServer(env: Record<string, string> = {}, options: { d
     PATH: process.env.PATH ?? '',
     HOST: '127.0.0.1',
     PORT: '0',
-    DATABASE_URL: `sqlite:${join(dir, 'tessera.db')}`,
+    DATABASE_URL: env.DATABASE_URL ?? (await databaseUrlFor(dir)),
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'info',
     ...env,
@@ -68,11 +110,22 @@ export async function startServer(env: Record<string, string> = {}, options: { d
     output,
     process: child,
     async stop({ keepData = false } = {}) {
+      let hung = false
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM')
+        // A shutdown that never ends (a pool that will not close) fails the test with the server's last words instead of hanging the run.
+        const timer = setTimeout(() => {
+          hung = true
+          child.kill('SIGKILL')
+        }, STOP_TIMEOUT_MS)
         await exited
+        clearTimeout(timer)
       }
-      if (!keepData && !options.dir) rmSync(dir, { recursive: true, force: true })
+      if (hung) throw new Error(`server did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM:\n${output.slice(-20).join('\n')}`)
+      if (!keepData && !options.dir) {
+        await dropDatabaseOf(dir)
+        rmSync(dir, { recursive: true, force: true })
+      }
     },
     async kill() {
       if (child.exitCode === null && child.signalCode === null) {

@@ -2,15 +2,24 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
 import type { RateRule } from '../../config.js'
 import { AppError } from '../../errors.js'
+import type { RedisConnections } from '../../services/redis.js'
 
 /**
  * `RATE_LIMIT_AUTH`: one budget per client address shared by every route of
- * the scope it is registered in (register, login, refresh). Routes that opt
- * out say `config: { rateLimit: false }`.
+ * the scope it is registered in (register, login, refresh), kept in Redis when
+ * `REDIS_URL` is set so that it counts across instances. Routes that opt out
+ * say `config: { rateLimit: false }`.
  */
-export async function registerAuthRateLimit(app: FastifyInstance, rule: RateRule): Promise<void> {
+export async function registerAuthRateLimit(app: FastifyInstance, rule: RateRule, redis?: RedisConnections): Promise<void> {
+  if (redis) {
+    // Counted in Redis: without it the limit cannot hold across instances, so fail closed.
+    app.addHook('onRequest', async () => {
+      if (!redis.ready) throw new AppError('service_unavailable', 'The rate limiter is unreachable; try again shortly', { headers: { 'retry-after': '1' } })
+    })
+  }
   await app.register(rateLimit, {
     global: true,
+    ...(redis ? { redis: redis.commands, nameSpace: `${redis.prefix}rate-limit:` } : {}),
     max: rule.max,
     timeWindow: rule.windowSeconds * 1000,
     keyGenerator: (request) => request.ip,

@@ -16,6 +16,20 @@ const FASTIFY_CODES: Record<string, AppError['code']> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
 }
 
+/**
+ * Errors of an unreachable dependency (database or Redis driver): 503 with
+ * Retry-After, so clients retry, rather than a 500 that reads as a bug.
+ */
+const DEPENDENCY_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST', '57P01', '57P03', '08006', '08001', '08003', 'SQLITE_BUSY'])
+
+function isDependencyDown(error: { code?: unknown; name?: unknown; message?: unknown } | null | undefined): boolean {
+  if (!error) return false
+  if (typeof error.code === 'string' && DEPENDENCY_DOWN.has(error.code)) return true
+  if (error.name === 'MaxRetriesPerRequestError') return true
+  // ioredis with its offline queue disabled, and pg or mysql2 pools that cannot connect
+  return typeof error.message === 'string' && /enableOfflineQueue|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|Connection terminated/.test(error.message)
+}
+
 const BY_STATUS: Record<number, AppError['code']> = {
   400: 'validation_failed',
   401: 'authorization_required',
@@ -39,6 +53,9 @@ export function toAppError(error: unknown): AppError {
   }
   const mapped = (e?.code && FASTIFY_CODES[e.code]) || (typeof e?.statusCode === 'number' ? BY_STATUS[e.statusCode] : undefined)
   if (mapped) return new AppError(mapped, e.message, { cause: error })
+  if (isDependencyDown(e) || isDependencyDown(e?.cause as typeof e)) {
+    return new AppError('service_unavailable', 'A dependency is unreachable; try again shortly', { cause: error, headers: { 'retry-after': '5' } })
+  }
   return new AppError('internal_error', 'An unexpected error occurred', { cause: error })
 }
 
@@ -81,7 +98,9 @@ export const problemPlugin = fp(
   async (app) => {
     app.setErrorHandler((error, request: FastifyRequest, reply) => {
       const appError = toAppError(error)
-      if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
+      // An outage is expected and already reported by the check that found it: one warning line, no stack.
+      if (appError.code === 'service_unavailable') request.log.warn({ code: appError.code, detail: appError.message }, 'request refused: dependency unavailable')
+      else if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
       return sendProblem(reply, appError)
     })
     app.setNotFoundHandler((request, reply) => sendProblem(reply, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)))

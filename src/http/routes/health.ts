@@ -39,6 +39,16 @@ export async function healthRoutes(app: FastifyInstance, { services }: { service
         request.log.warn({ err: error }, 'health check failed: database')
         checks.database = 'error'
       }
+      if (services.redis) {
+        try {
+          if (!services.redis.ready) throw new Error('not connected')
+          await withTimeout(services.redis.commands.ping(), CHECK_TIMEOUT_MS)
+          checks.redis = 'ok'
+        } catch (error) {
+          request.log.warn({ err: error }, 'health check failed: redis')
+          checks.redis = 'error'
+        }
+      }
       reply.header('cache-control', 'no-store')
       if (Object.values(checks).every((value) => value === 'ok')) return { status: 'ok' as const, checks }
       const problem = new AppError('service_unavailable', 'A dependency is unreachable')

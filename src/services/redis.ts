@@ -1,0 +1,53 @@
+import { Redis } from 'ioredis'
+
+/** The two Redis connections an instance needs: one for commands, one held by the subscription. */
+export interface RedisConnections {
+  /** `REDIS_PREFIX`: starts every key and channel name. */
+  prefix: string
+  commands: Redis
+  subscriber: Redis
+  /** Both connections are up: shared state can be trusted. */
+  readonly ready: boolean
+  close(): Promise<void>
+}
+
+/**
+ * Connects to `REDIS_URL`. Commands fail at once while Redis is down
+ * (`enableOfflineQueue: false`, one retry), so requests that need Redis get a
+ * fast 503 instead of hanging; the connections retry in the background and
+ * recover by themselves.
+ */
+export function connectRedis(url: string, prefix: string, onError: (error: unknown) => void): RedisConnections {
+  const options = {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2000,
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+  }
+  const commands = new Redis(url, options)
+  // The subscription's connection: ioredis subscribes it again by itself after a reconnect.
+  const subscriber = new Redis(url, { ...options, maxRetriesPerRequest: null })
+  // ioredis reports every failed reconnect; one line per outage is enough.
+  let reported = false
+  for (const connection of [commands, subscriber]) {
+    connection.on('error', (error: unknown) => {
+      if (!reported) onError(error)
+      reported = true
+    })
+    connection.on('ready', () => {
+      reported = false
+    })
+  }
+  return {
+    prefix,
+    commands,
+    subscriber,
+    get ready() {
+      return commands.status === 'ready' && subscriber.status === 'ready'
+    },
+    async close() {
+      commands.disconnect()
+      subscriber.disconnect()
+    },
+  }
+}

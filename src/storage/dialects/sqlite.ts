@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import type { Capabilities, Connection } from '../connect.js'
+import type { Database } from '../database.js'
+import { withStatementCache } from '../statement-cache.js'
+
+export const SQLITE_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
+  returning: true,
+  autoIncrement: 'modifier',
+  insertIgnore: 'on-conflict',
+  tableOptions: undefined,
+})
+
+/**
+ * Opens a SQLite file (or `:memory:`).
+ *
+ * WAL mode with `synchronous=NORMAL` (as PocketBase does): a committed write
+ * survives a crash of the process, and readers never wait for the writer.
+ * There is no pool and no statement timeout: better-sqlite3 runs every
+ * statement synchronously in this process.
+ */
+export function connectSqlite(path: string): Connection {
+  const file = path === ':memory:' || path === '' ? ':memory:' : path
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const sqlite = new SQLite(file)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+  return {
+    db,
+    capabilities: SQLITE_CAPABILITIES,
+    async ping() {
+      sqlite.prepare('select 1').get()
+    },
+    async close() {
+      await db.destroy()
+    },
+  }
+}
