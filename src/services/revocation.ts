@@ -2,6 +2,7 @@ import { AppError } from '../errors.js'
 import type { RevocationQueries } from '../storage/revocations.js'
 import type { RevocationBroadcast } from './revocation-broadcast.js'
 import { RevokedSessionSet } from './revoked-session-set.js'
+import { SequenceGaps } from './sequence-gaps.js'
 
 export interface RevocationEntry {
   sessionId: string
@@ -49,12 +50,8 @@ export interface RevocationOptions {
 
 /** Rows per query when loading, so a million entries never sit in the heap as objects at once. */
 const LOAD_BATCH = 10_000
-/**
- * Each poll re-reads the revocations of this last stretch of time rather than
- * only rows with a higher sequence number: concurrent transactions may commit
- * sequence numbers out of order, and a re-read entry costs nothing.
- */
-const POLL_WINDOW_MS = 30_000
+/** How long a gap in the sequence numbers is asked for again (see sequence-gaps.ts). */
+const GAP_GRACE_MS = 30_000
 
 export function createRevocationList(queries: RevocationQueries, options: RevocationOptions): RevocationList {
   const { now, retentionMs, pollIntervalMs, broadcast } = options
@@ -69,23 +66,33 @@ export function createRevocationList(queries: RevocationQueries, options: Revoca
     for (const entry of entries) revoked.add(entry.sessionId, seconds(entry.expiresAt))
   }
 
-  async function load(): Promise<void> {
-    let afterSeq = 0
+  let feed = new SequenceGaps(GAP_GRACE_MS)
+
+  /** Reads every row past the highest sequence number seen, in batches, plus the gaps below it. */
+  async function readFeed(): Promise<void> {
     for (;;) {
-      const batch = await queries.listSince(afterSeq, now(), LOAD_BATCH)
+      const batch = await queries.listSince(feed.highest, now(), LOAD_BATCH)
+      for (const entry of batch) feed.saw(entry.seq, now())
       addAll(batch)
       if (batch.length < LOAD_BATCH) break
-      afterSeq = batch[batch.length - 1]!.seq
     }
+    const late = await queries.listBySeq(feed.pending(now()))
+    for (const entry of late) feed.saw(entry.seq, now())
+    addAll(late)
+  }
+
+  async function load(): Promise<void> {
+    feed = new SequenceGaps(GAP_GRACE_MS)
+    await readFeed()
     lastGoodPoll = now()
   }
 
   async function poll(): Promise<void> {
     const at = now()
     try {
-      // Out for longer than the window: read everything again.
-      if (at - lastGoodPoll > POLL_WINDOW_MS) await load()
-      else addAll(await queries.listExpiringAfter(at - POLL_WINDOW_MS + retentionMs))
+      // Out for longer than a gap is remembered: read everything again.
+      if (at - lastGoodPoll > GAP_GRACE_MS) await load()
+      else await readFeed()
       lastGoodPoll = at
     } catch (error) {
       options.onError(error)

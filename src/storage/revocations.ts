@@ -45,14 +45,11 @@ export function createRevocationQueries(db: Kysely<Database>, capabilities: Capa
       return rows.map((row) => ({ seq: Number(row.seq), sessionId: row.session_id, userId: row.user_id, expiresAt: Number(row.expires_at) }))
     },
 
-    /**
-     * Entries whose `expires_at` is later than `expiresAfter`: with one retention for every
-     * entry, the ones revoked in the last stretch of time (the poll's window), found
-     * through the `expires_at` index.
-     */
-    async listExpiringAfter(expiresAfter: number): Promise<Array<{ sessionId: string; expiresAt: number }>> {
-      const rows = await db.selectFrom('revoked_sessions').select(['session_id', 'expires_at']).where('expires_at', '>', expiresAfter).execute()
-      return rows.map((row) => ({ sessionId: row.session_id, expiresAt: Number(row.expires_at) }))
+    /** The entries with these sequence numbers (gaps the change feed is waiting for). */
+    async listBySeq(seqs: number[]): Promise<RevokedSession[]> {
+      if (seqs.length === 0) return []
+      const rows = await db.selectFrom('revoked_sessions').select(['seq', 'session_id', 'user_id', 'expires_at']).where('seq', 'in', seqs).execute()
+      return rows.map((row) => ({ seq: Number(row.seq), sessionId: row.session_id, userId: row.user_id, expiresAt: Number(row.expires_at) }))
     },
 
     async prune(now: number): Promise<number> {
