@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely'
 import type { Capabilities, Connection } from '../connect.js'
 import type { Database } from '../database.js'
 import { withStatementCache } from '../statement-cache.js'
+import { startCheckpointer } from './sqlite-checkpoint.js'
 
 export const SQLITE_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   returning: true,
@@ -19,7 +20,7 @@ export const SQLITE_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
  * WAL mode with `synchronous=NORMAL` (as PocketBase does): a committed write
  * survives a crash of the process, and readers never wait for the writer.
  * There is no pool and no statement timeout: better-sqlite3 runs every
- * statement synchronously in this process.
+ * statement synchronously in this process. Checkpoints run elsewhere.
  */
 export function connectSqlite(path: string): Connection {
   const file = path === ':memory:' || path === '' ? ':memory:' : path
@@ -29,6 +30,9 @@ export function connectSqlite(path: string): Connection {
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
+  // A file database checkpoints from a worker thread instead (sqlite-checkpoint.ts).
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file)
+  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return {
     db,
@@ -37,6 +41,7 @@ export function connectSqlite(path: string): Connection {
       sqlite.prepare('select 1').get()
     },
     async close() {
+      await checkpointer?.stop()
       await db.destroy()
     },
   }
