@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { decodeJwt } from 'jose'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { api, login, PASSWORD, register, uniqueEmail, type Account, type ApiResponse } from '../helpers/client.js'
+import { assertProblem } from '../helpers/problems.js'
 
 const ADMIN_EMAIL = 'root-admin@example.com'
 const ADMIN_PASSWORD = 'admin password 123'
@@ -11,18 +12,6 @@ const NEW_PASSWORD = 'a brand new password 456'
 
 /** Keys a user object must have (API.md "Conventions"). */
 const USER_KEYS = ['id', 'email', 'username', 'full_name', 'roles', 'active', 'created_at', 'updated_at', 'last_login_at']
-
-function assertProblem(response: ApiResponse, status: number, code: string): void {
-  assert.equal(response.status, status, `expected ${status} ${code}, got ${response.status} ${response.text}`)
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
-  assert.equal(response.body.code, code)
-  assert.equal(response.body.status, status)
-  assert.equal(response.body.type, `urn:tessera:problem:${code}`)
-  if (status === 401) {
-    const expected = code === 'authorization_required' ? 'Bearer error="invalid_request"' : 'Bearer error="invalid_token"'
-    assert.equal(response.headers.get('www-authenticate'), expected)
-  }
-}
 
 /** A user object has every documented key and nothing that looks like a secret. */
 function assertUserObject(user: Record<string, unknown>): void {

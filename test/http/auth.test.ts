@@ -3,34 +3,13 @@ import assert from 'node:assert/strict'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { api, login, PASSWORD, register, uniqueEmail, type ApiResponse } from '../helpers/client.js'
+import { assertProblem, assertFieldError } from '../helpers/problems.js'
 
 // Generous limits: this file sends well over 100 auth requests from one address.
 const ENV = { RATE_LIMIT_AUTH: '100000/1m', LOGIN_FAILURE_LIMIT: '100000/1m' }
 
 const REFRESH_TOKEN = /^tsr_[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-
-function assertProblem(response: ApiResponse, status: number, code: string): void {
-  assert.equal(response.status, status, `expected ${status} ${code}, got ${response.status} ${response.text}`)
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
-  assert.equal(response.body.code, code)
-  assert.equal(response.body.status, status)
-  assert.equal(response.body.type, `urn:tessera:problem:${code}`)
-  assert.equal(typeof response.body.title, 'string')
-  assert.equal(typeof response.body.detail, 'string')
-  if (status === 401) {
-    const challenge = code === 'authorization_required' ? 'Bearer error="invalid_request"' : 'Bearer error="invalid_token"'
-    assert.equal(response.headers.get('www-authenticate'), challenge)
-  }
-}
-
-function assertFieldError(response: ApiResponse, path: string): void {
-  assert.ok(Array.isArray(response.body.errors), `expected errors[] in ${response.text}`)
-  assert.ok(
-    response.body.errors.some((error: { path: string }) => error.path === path),
-    `expected an error at ${path}, got ${JSON.stringify(response.body.errors)}`,
-  )
-}
 
 /** The OAuth token response (RFC 6749 §5.1) every register, login and refresh answers with. */
 function assertTokenResponse(response: ApiResponse, status: number): void {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { TEST_JWT_SECRET } from '../helpers/server.js'
 import { api, login, register, uniqueEmail, type Account } from '../helpers/client.js'
+import { assertProblem } from '../helpers/problems.js'
 
 /** The example app (examples/protected-api), which imports `tessera` from dist/ through the package's "exports". */
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/protected-api/server.mjs')
@@ -66,14 +67,6 @@ async function startExample(env: Record<string, string> = {}): Promise<RunningEx
       rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-
-function assertProblem(response: { status: number; headers: Headers; body: any }, status: number, code: string): void {
-  assert.equal(response.status, status, JSON.stringify(response.body))
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
-  assert.equal(response.body.code, code)
-  assert.equal(response.body.status, status)
-  assert.equal(response.body.type, `urn:tessera:problem:${code}`)
 }
 
 describe('the protected-api example', () => {

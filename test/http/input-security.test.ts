@@ -7,18 +7,9 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { api, login, PASSWORD, register, uniqueEmail, type Account, type ApiResponse } from '../helpers/client.js'
+import { assertProblem } from '../helpers/problems.js'
 
 /** A problem response with this status and code (and, for validation failures, an entry for `path` when given). */
-function assertProblem(response: ApiResponse, status: number, code: string, path?: string): void {
-  assert.equal(response.status, status, `expected ${status} ${code}, got ${response.status} ${response.text}`)
-  assert.equal(response.body.code, code, response.text)
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
-  if (path !== undefined) {
-    const paths = (response.body.errors ?? []).map((error: { path: string }) => error.path)
-    assert.ok(paths.includes(path), `expected an error at ${path}, got ${JSON.stringify(paths)}`)
-  }
-}
-
 const registerRaw = (url: string, rawBody: string) =>
   api(url, '/auth/register', { method: 'POST', rawBody, headers: { 'content-type': 'application/json' } })
 

@@ -3,29 +3,10 @@ import assert from 'node:assert/strict'
 import { decodeJwt } from 'jose'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { api, login, PASSWORD, register, uniqueEmail, type Account, type ApiResponse } from '../helpers/client.js'
+import { assertProblem, assertFieldError } from '../helpers/problems.js'
 
 const ENV = { RATE_LIMIT_AUTH: '100000/1m', LOGIN_FAILURE_LIMIT: '100000/1m' }
 const NEW_PASSWORD = 'a brand new passphrase'
-
-function assertProblem(response: ApiResponse, status: number, code: string): void {
-  assert.equal(response.status, status, `expected ${status} ${code}, got ${response.status} ${response.text}`)
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
-  assert.equal(response.body.code, code)
-  assert.equal(response.body.status, status)
-  assert.equal(response.body.type, `urn:tessera:problem:${code}`)
-  if (status === 401) {
-    const challenge = code === 'authorization_required' ? 'Bearer error="invalid_request"' : 'Bearer error="invalid_token"'
-    assert.equal(response.headers.get('www-authenticate'), challenge)
-  }
-}
-
-function assertFieldError(response: ApiResponse, path: string): void {
-  assert.ok(Array.isArray(response.body.errors), `expected errors[] in ${response.text}`)
-  assert.ok(
-    response.body.errors.some((error: { path: string }) => error.path === path),
-    `expected an error at ${path}, got ${JSON.stringify(response.body.errors)}`,
-  )
-}
 
 /** An access token with fresh=false, as /auth/refresh issues. */
 async function nonFreshToken(url: string, account: Account): Promise<string> {

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { api, register, type ApiResponse } from '../helpers/client.js'
+import { assertProblem } from '../helpers/problems.js'
 
 const METRICS_TOKEN = 'metrics-scrape-token-0123456789'
 
@@ -56,14 +57,6 @@ const ERROR_CODES = [
   'internal_error',
   'service_unavailable',
 ]
-
-function assertProblem(response: ApiResponse, status: number, code: string): void {
-  assert.equal(response.status, status, `expected ${status} ${code}, got ${response.status} ${response.text}`)
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
-  assert.equal(response.body.code, code)
-  assert.equal(response.body.status, status)
-  assert.equal(response.body.type, `urn:tessera:problem:${code}`)
-}
 
 /** The string values a JSON Schema admits through enum/const, also inside anyOf/oneOf. */
 function allowedStrings(schema: any): string[] {

@@ -3,18 +3,9 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { api, PASSWORD, register, uniqueEmail, type Account, type ApiResponse } from '../helpers/client.js'
+import { assertProblem } from '../helpers/problems.js'
 
 const WRONG_PASSWORD = 'definitely not it'
-
-function assertProblem(response: ApiResponse, status: number, code: string): void {
-  assert.equal(response.status, status, `expected ${status} ${code}, got ${response.status} ${response.text}`)
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
-  assert.equal(response.body.code, code)
-  assert.equal(response.body.status, status)
-  assert.equal(response.body.type, `urn:tessera:problem:${code}`)
-  assert.equal(typeof response.body.title, 'string')
-  assert.equal(typeof response.body.detail, 'string')
-}
 
 /** 429 rate_limited with a Retry-After of whole seconds, no longer than the window. */
 function assertRateLimited(response: ApiResponse, windowSeconds: number): void {

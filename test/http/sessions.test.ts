@@ -4,21 +4,10 @@ import { randomUUID } from 'node:crypto'
 import { decodeJwt } from 'jose'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { api, login, PASSWORD, register, uniqueEmail, type Account, type ApiResponse } from '../helpers/client.js'
+import { assertProblem } from '../helpers/problems.js'
 
 const ENV = { RATE_LIMIT_AUTH: '100000/1m', LOGIN_FAILURE_LIMIT: '100000/1m' }
 const DAY_MS = 24 * 60 * 60 * 1000
-
-function assertProblem(response: ApiResponse, status: number, code: string): void {
-  assert.equal(response.status, status, `expected ${status} ${code}, got ${response.status} ${response.text}`)
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
-  assert.equal(response.body.code, code)
-  assert.equal(response.body.status, status)
-  assert.equal(response.body.type, `urn:tessera:problem:${code}`)
-  if (status === 401) {
-    const challenge = code === 'authorization_required' ? 'Bearer error="invalid_request"' : 'Bearer error="invalid_token"'
-    assert.equal(response.headers.get('www-authenticate'), challenge)
-  }
-}
 
 const sidOf = (account: Account) => decodeJwt(account.accessToken).sid as string
 

@@ -6,15 +6,10 @@ import { join } from 'node:path'
 import { decodeJwt, jwtVerify, SignJWT } from 'jose'
 import { startServer, startServerExpectingFailure, TEST_JWT_SECRET, type RunningServer } from '../helpers/server.js'
 import { api, login, PASSWORD, register, uniqueEmail, type ApiResponse } from '../helpers/client.js'
+import { assertProblem } from '../helpers/problems.js'
 
 const ADMIN_EMAIL = 'settings-admin@example.com'
 const ADMIN_PASSWORD = 'admin password 123'
-
-function assertProblem(response: ApiResponse, status: number, code: string): void {
-  assert.equal(response.status, status, `expected ${status} ${code}, got ${response.status} ${response.text}`)
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
-  assert.equal(response.body.code, code)
-}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'tessera-settings-'))
