@@ -1,4 +1,5 @@
 import { cpus } from 'node:os'
+import { KeyFileError, readPrivateKeyFile } from './services/keys.js'
 
 /** A setting that cannot be used. The message is one line that names the variable. */
 export class ConfigError extends Error {
@@ -164,8 +165,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes (RFC 7518 §3.2: a key as long as the hash output)')
   }
   const jwtAlgorithm = oneOf(env, 'JWT_ALGORITHM', ['HS256', 'RS256', 'ES256', 'EdDSA'] as const)
+  const jwtPrivateKeyFile = optional(env, 'JWT_PRIVATE_KEY_FILE')
   if (jwtAlgorithm !== 'HS256') {
-    throw new ConfigError('JWT_ALGORITHM', `${jwtAlgorithm} is not supported by this version yet; use HS256`)
+    if (jwtPrivateKeyFile === undefined) throw new ConfigError('JWT_PRIVATE_KEY_FILE', `required when JWT_ALGORITHM is ${jwtAlgorithm}`)
+    // Read and checked now, so a wrong key stops the start with one line instead of failing later.
+    try {
+      readPrivateKeyFile(jwtAlgorithm, jwtPrivateKeyFile)
+    } catch (error) {
+      if (error instanceof KeyFileError) throw new ConfigError('JWT_PRIVATE_KEY_FILE', error.reason)
+      throw error
+    }
   }
   const adminEmail = optional(env, 'ADMIN_EMAIL')?.trim().toLowerCase()
   const adminPassword = optional(env, 'ADMIN_PASSWORD')
@@ -187,7 +196,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     redisPrefix: read(env, 'REDIS_PREFIX'),
     jwtAlgorithm,
     jwtSecret,
-    jwtPrivateKeyFile: optional(env, 'JWT_PRIVATE_KEY_FILE'),
+    jwtPrivateKeyFile,
     jwtIssuer: read(env, 'JWT_ISSUER'),
     jwtAudience: read(env, 'JWT_AUDIENCE'),
     accessTokenTtl: duration(env, 'ACCESS_TOKEN_TTL', { min: 1 }),

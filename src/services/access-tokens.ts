@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { errors as joseErrors, jwtVerify, SignJWT, type JWSHeaderParameters, type JWTPayload } from 'jose'
+import { errors as joseErrors, jwtVerify, SignJWT, type CryptoKey, type JWSHeaderParameters, type JWTPayload } from 'jose'
 import { AppError } from '../errors.js'
 import type { Config } from '../config.js'
 import { looksLikeRefreshToken } from './refresh-tokens.js'
@@ -52,13 +52,15 @@ export async function createAccessTokens(options: {
   now: () => number
 }): Promise<AccessTokens> {
   const { config, revocation, now } = options
-  // Import the HMAC key once; handing jose raw bytes would import it again on every call.
-  const key = await crypto.subtle.importKey('raw', options.signingKey.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
-  const algorithms = [options.signingKey.algorithm] // RFC 8725 §3.1: one algorithm per key, never read from the token
+  const { algorithm, signKey, verifyKey, kid } = await importKeys(options.signingKey)
+  const algorithms = [algorithm] // RFC 8725 §3.1: one algorithm per key, never read from the token
   const verified = createVerifiedTokenCache<AuthContext>(VERIFIED_CACHE_ENTRIES)
-  const keyWithoutKid = (header: JWSHeaderParameters) => {
-    if (header.kid !== undefined) throw new joseErrors.JWSInvalid('unknown kid')
-    return key
+  // The key is always ours, chosen by kid alone: header jwk/jku/x5u/x5c are never looked at, let alone fetched.
+  // HS256 keys carry no kid, so a token naming one was not made by us; an asymmetric token must name our key's
+  // thumbprint (API.md: unknown kid is token_invalid).
+  const keyForHeader = (header: JWSHeaderParameters) => {
+    if (header.kid !== kid) throw new joseErrors.JWSInvalid('unknown kid')
+    return verifyKey
   }
 
   async function verifySignatureAndClaims(token: string): Promise<AuthContext> {
@@ -67,8 +69,7 @@ export async function createAccessTokens(options: {
     if (cached) return cached
     let payload: JWTPayload
     try {
-      // HS256 keys carry no kid: a token naming one was not made by us (API.md: unknown kid is token_invalid).
-      ;({ payload } = await jwtVerify(token, keyWithoutKid, {
+      ;({ payload } = await jwtVerify(token, keyForHeader, {
         algorithms,
         issuer: config.jwtIssuer,
         audience: config.jwtAudience,
@@ -89,14 +90,14 @@ export async function createAccessTokens(options: {
     async sign(claims) {
       const issuedAt = Math.floor(now() / 1000)
       const token = await new SignJWT({ sid: claims.sessionId, roles: claims.roles, fresh: claims.fresh })
-        .setProtectedHeader({ alg: options.signingKey.algorithm, typ: ACCESS_TOKEN_TYPE })
+        .setProtectedHeader(kid === undefined ? { alg: algorithm, typ: ACCESS_TOKEN_TYPE } : { alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid })
         .setIssuer(config.jwtIssuer)
         .setAudience(config.jwtAudience)
         .setSubject(claims.userId)
         .setIssuedAt(issuedAt)
         .setExpirationTime(issuedAt + config.accessTokenTtl)
         .setJti(randomUUID())
-        .sign(key)
+        .sign(signKey)
       return { token, expiresIn: config.accessTokenTtl }
     },
 
@@ -110,6 +111,15 @@ export async function createAccessTokens(options: {
       return context
     },
   }
+}
+
+/** The keys jose signs and verifies with, imported once; handing jose raw bytes would import them again on every call. */
+async function importKeys(signingKey: SigningKey): Promise<{ algorithm: SigningKey['algorithm']; signKey: CryptoKey; verifyKey: CryptoKey; kid: string | undefined }> {
+  if (signingKey.algorithm !== 'HS256') {
+    return { algorithm: signingKey.algorithm, signKey: signingKey.privateKey, verifyKey: signingKey.publicKey, kid: signingKey.kid }
+  }
+  const key = await crypto.subtle.importKey('raw', signingKey.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+  return { algorithm: 'HS256', signKey: key, verifyKey: key, kid: undefined }
 }
 
 /** jose's errors become ours at this boundary: expiry is told apart, everything else is `token_invalid`. */
