@@ -61,6 +61,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     routerOptions: { maxParamLength: 200 },
   })
 
+  // A client gets 10 s to send its headers and 30 s for the whole request (requestTimeout above):
+  // slow-header connections cannot hold sockets open (Node's default allows 60 s).
+  app.server.headersTimeout = 10_000
+
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
     reply.header('x-content-type-options', 'nosniff')
