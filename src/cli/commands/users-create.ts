@@ -1,0 +1,42 @@
+import { AppError } from '../../errors.js'
+import { PASSWORD_OPTIONS, readPassword, requireString, stringList, stringValue, UsageError, withServices, type Command } from '../command.js'
+import { userDocument, userLine } from '../user-format.js'
+import { checkEmail, checkRoles, checkUsername } from '../validate.js'
+
+export const usersCreateCommand: Command = {
+  name: 'users create',
+  summary: 'Create a user',
+  help: `Usage: tessera users create --email E (--password P | --password-stdin)
+                           [--username U] [--full-name N] [--role R ...] [--inactive]
+
+Creates a user as POST /admin/users does and prints it (never the password).
+  --role R        give the role R; repeat for several (e.g. --role admin)
+  --inactive      create the account deactivated
+Exit code 1 with user_exists when the email or username is taken.`,
+  options: {
+    email: { type: 'string' },
+    ...PASSWORD_OPTIONS,
+    username: { type: 'string' },
+    'full-name': { type: 'string' },
+    role: { type: 'string', multiple: true },
+    inactive: { type: 'boolean' },
+  },
+  async run(context) {
+    const { values, output } = context
+    const email = checkEmail(requireString(values, 'email'))
+    const username = stringValue(values, 'username')
+    if (username !== undefined) checkUsername(username)
+    const fullName = stringValue(values, 'full-name')
+    if (fullName !== undefined && (fullName.length < 1 || fullName.length > 200)) {
+      throw new AppError('validation_failed', '--full-name must be 1 to 200 characters')
+    }
+    const roles = checkRoles(stringList(values, 'role'))
+    const password = await readPassword(context)
+    if (password === '') throw new UsageError('the password is empty')
+    return withServices(context, async (services) => {
+      const user = await services.users.adminCreate({ email, password, username, fullName, roles, active: values.inactive !== true })
+      output.result(userDocument(user), [userLine(user)])
+      return 0
+    })
+  },
+}

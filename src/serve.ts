@@ -1,0 +1,63 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { parseEnv } from 'node:util'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+
+export type Environment = Record<string, string | undefined>
+
+/** `.env` in the working directory fills in what the environment does not set. */
+export function readEnvironment(): Environment {
+  if (!existsSync('.env')) return process.env
+  return { ...parseEnv(readFileSync('.env', 'utf8')), ...process.env }
+}
+
+/**
+ * Runs the server as `npm start` and `tessera serve` do: settings from `env`,
+ * the ADMIN_EMAIL bootstrap, listen, and a clean close on SIGTERM/SIGINT.
+ * A bad setting ends the process with one line and exit code 1.
+ */
+export async function serve(env: Environment): Promise<void> {
+  let config
+  try {
+    config = loadConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`tessera: ${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+
+  const app = await buildApp({ config })
+  const bootstrap = await app.tessera.users.bootstrapAdmin()
+  if (bootstrap === 'created') app.log.info({ email: config.adminEmail }, 'admin account created from ADMIN_EMAIL')
+  if (bootstrap === 'skipped' && config.adminEmail) {
+    app.log.warn({ email: config.adminEmail }, 'ADMIN_EMAIL belongs to an existing non-admin account; not promoted')
+  }
+
+  const url = await app.listen({ host: config.host, port: config.port })
+  app.log.info({ url }, 'tessera listening')
+
+  let closing = false
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (closing) return
+      closing = true
+      app.log.info({ signal }, 'shutting down')
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed')
+          process.exit(1)
+        },
+      )
+    })
+  }
+}
+
+/** What a start that threw prints before exiting 1. */
+export function reportStartFailure(error: unknown): never {
+  process.stderr.write(`tessera: failed to start: ${error instanceof Error ? error.message : String(error)}\n`)
+  if (error instanceof Error && error.cause) process.stderr.write(`  cause: ${String(error.cause)}\n`)
+  process.exit(1)
+}
