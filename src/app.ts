@@ -82,6 +82,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       'request',
     )
   })
+  // Closing: Node's server.close() drops the connections idle at that moment; the ones answering a
+  // request stay kept-alive afterwards and would hold the shutdown for keepAliveTimeout. Drop each
+  // as soon as its response is out.
+  let closingIdle: NodeJS.Timeout | undefined
+  app.addHook('preClose', async () => {
+    closingIdle = setInterval(() => app?.server.closeIdleConnections(), 50)
+    closingIdle.unref()
+  })
+  app.addHook('onClose', async () => {
+    clearInterval(closingIdle)
+  })
   app.addHook('onClose', async () => {
     await services.stop()
     if (!options.storage) await storage.close()

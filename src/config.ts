@@ -1,5 +1,6 @@
 import { cpus } from 'node:os'
 import { KeyFileError, readPrivateKeyFile } from './services/keys.js'
+import { parseJweKey } from './services/jwe-key.js'
 
 /** A setting that cannot be used. The message is one line that names the variable. */
 export class ConfigError extends Error {
@@ -12,6 +13,8 @@ export class ConfigError extends Error {
 }
 
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA'
+export type AccessTokenFormat = 'jws' | 'jwe'
+export type JweAlgorithm = 'dir' | 'A256KW'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 /** `n` events per `windowSeconds`. */
@@ -32,6 +35,11 @@ export interface Config {
   jwtPrivateKeyFile: string | undefined
   jwtIssuer: string
   jwtAudience: string
+  /** `jwe`: access tokens are signed, then encrypted (nested JWT, RFC 7519 §5.2). */
+  accessTokenFormat: AccessTokenFormat
+  /** 32 bytes from `JWE_KEY`; unset means generated once and kept in the database. */
+  jweKey: Uint8Array | undefined
+  jweAlgorithm: JweAlgorithm
   /** Seconds. */
   accessTokenTtl: number
   refreshTokenTtl: number
@@ -49,6 +57,8 @@ export interface Config {
   trustProxy: number
   /** Seconds between polls of the database for revocations made by other instances (0 = off). */
   revocationPollInterval: number
+  /** Seconds a shutdown may spend finishing in-flight requests before the process exits anyway (with 1). */
+  shutdownTimeout: number
   /** Password hashes computed at once; more wait in a bounded queue. */
   hashConcurrency: number
   /** Password hashes allowed to wait; past it, 503 service_unavailable. */
@@ -59,6 +69,8 @@ export interface Config {
   databaseStatementTimeout: number
   /** Seconds to wait for a new database connection before giving up. */
   databaseConnectTimeout: number
+  /** Resource servers allowed to call `POST /oauth/introspect` (RFC 7662), by client id; empty means none can. */
+  introspectionClients: ReadonlyMap<string, string>
 }
 
 /** The defaults of API.md's settings table, plus Tessera's additions. */
@@ -69,6 +81,8 @@ const DEFAULTS = {
   JWT_ALGORITHM: 'HS256',
   JWT_ISSUER: 'tessera',
   JWT_AUDIENCE: 'tessera',
+  ACCESS_TOKEN_FORMAT: 'jws',
+  JWE_ALGORITHM: 'dir',
   ACCESS_TOKEN_TTL: '15m',
   REFRESH_TOKEN_TTL: '30d',
   REFRESH_REUSE_GRACE: '10s',
@@ -79,6 +93,7 @@ const DEFAULTS = {
   LOG_LEVEL: 'info',
   TRUST_PROXY: '0',
   REVOCATION_POLL_INTERVAL: '1s',
+  SHUTDOWN_TIMEOUT: '10s',
   REDIS_PREFIX: 'tessera:',
   PASSWORD_HASH_CONCURRENCY: String(Math.max(1, cpus().length)),
   PASSWORD_HASH_QUEUE: '64',
@@ -144,6 +159,33 @@ function optional(env: Env, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value
 }
 
+/** RFC 3986 unreserved characters: unchanged by the form-encoding RFC 6749 §2.3.1 applies inside HTTP Basic. */
+const CLIENT_TOKEN = /^[A-Za-z0-9._~-]+$/
+
+/**
+ * `INTROSPECTION_CLIENTS`: comma-separated `client_id:secret` pairs. Both halves use unreserved
+ * characters only, so a client that form-encodes them (as RFC 6749 §2.3.1 asks) and one that
+ * does not send the same bytes; secrets are at least 32 bytes, like `JWT_SECRET`.
+ */
+function introspectionClients(env: Env): ReadonlyMap<string, string> {
+  const name = 'INTROSPECTION_CLIENTS'
+  const clients = new Map<string, string>()
+  const raw = optional(env, name)
+  if (raw === undefined) return clients
+  for (const [index, pair] of raw.split(',').map((part) => part.trim()).entries()) {
+    const colon = pair.indexOf(':')
+    const clientId = pair.slice(0, colon)
+    const secret = pair.slice(colon + 1)
+    if (colon < 1 || !CLIENT_TOKEN.test(clientId) || !CLIENT_TOKEN.test(secret)) {
+      throw new ConfigError(name, `pair ${index + 1}: expected client_id:secret using only A-Z a-z 0-9 . _ ~ -`)
+    }
+    if (secret.length < 32) throw new ConfigError(name, `the secret of client "${clientId}" must be at least 32 bytes`)
+    if (clients.has(clientId)) throw new ConfigError(name, `client "${clientId}" is listed twice`)
+    clients.set(clientId, secret)
+  }
+  return clients
+}
+
 /**
  * Reads and checks every setting. Only this function reads the environment.
  *
@@ -176,6 +218,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       throw error
     }
   }
+  const jweKeyText = optional(env, 'JWE_KEY')
+  const jweKey = jweKeyText === undefined ? undefined : parseJweKey(jweKeyText)
+  if (jweKeyText !== undefined && jweKey === undefined) {
+    throw new ConfigError('JWE_KEY', `expected 32 bytes as base64url (43 characters, or 44 with "=" padding), got ${jweKeyText.length} characters`)
+  }
   const adminEmail = optional(env, 'ADMIN_EMAIL')?.trim().toLowerCase()
   const adminPassword = optional(env, 'ADMIN_PASSWORD')
   if ((adminEmail === undefined) !== (adminPassword === undefined)) {
@@ -199,6 +246,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     jwtPrivateKeyFile,
     jwtIssuer: read(env, 'JWT_ISSUER'),
     jwtAudience: read(env, 'JWT_AUDIENCE'),
+    accessTokenFormat: oneOf(env, 'ACCESS_TOKEN_FORMAT', ['jws', 'jwe'] as const),
+    jweKey,
+    jweAlgorithm: oneOf(env, 'JWE_ALGORITHM', ['dir', 'A256KW'] as const),
     accessTokenTtl: duration(env, 'ACCESS_TOKEN_TTL', { min: 1 }),
     refreshTokenTtl: duration(env, 'REFRESH_TOKEN_TTL', { min: 1 }),
     refreshReuseGrace: duration(env, 'REFRESH_REUSE_GRACE'),
@@ -212,11 +262,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     metricsToken: optional(env, 'METRICS_TOKEN'),
     trustProxy: integer(env, 'TRUST_PROXY', 0, 10),
     revocationPollInterval: duration(env, 'REVOCATION_POLL_INTERVAL'),
+    shutdownTimeout: duration(env, 'SHUTDOWN_TIMEOUT', { min: 1 }),
     hashConcurrency: integer(env, 'PASSWORD_HASH_CONCURRENCY', 1, 64),
     hashQueueLimit: integer(env, 'PASSWORD_HASH_QUEUE', 0, 100000),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 1, 100),
     databaseStatementTimeout: duration(env, 'DATABASE_STATEMENT_TIMEOUT'),
     databaseConnectTimeout: duration(env, 'DATABASE_CONNECT_TIMEOUT', { min: 1 }),
+    introspectionClients: introspectionClients(env),
   }
   if (config.refreshTokenTtl <= config.accessTokenTtl) {
     throw new ConfigError('REFRESH_TOKEN_TTL', 'must be longer than ACCESS_TOKEN_TTL')

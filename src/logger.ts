@@ -13,7 +13,7 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
-  ...['password', 'current_password', 'new_password', 'access_token', 'refresh_token'].flatMap((field) => [
+  ...['password', 'current_password', 'new_password', 'access_token', 'refresh_token', 'token'].flatMap((field) => [
     field,
     `body.${field}`,
     `req.body.${field}`,

@@ -9,6 +9,7 @@ import { problemPlugin } from './http/plugins/problem.js'
 import { adminUserRoutes } from './http/routes/admin-users.js'
 import { authRoutes } from './http/routes/auth.js'
 import { healthRoutes } from './http/routes/health.js'
+import { introspectRoutes } from './http/routes/introspect.js'
 import { meRoutes } from './http/routes/me.js'
 import { sessionRoutes } from './http/routes/sessions.js'
 import { wellKnownRoutes } from './http/routes/well-known.js'
@@ -58,6 +59,7 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
       await scope.register(sessionRoutes, { services })
       await scope.register(adminUserRoutes, { services })
       await scope.register(wellKnownRoutes, { services })
+      await scope.register(introspectRoutes, { services })
       await scope.register(healthRoutes, { services })
       await scope.register(metricsPlugin, { services })
     })

@@ -44,6 +44,12 @@ export async function serve(env: Environment): Promise<void> {
       if (closing) return
       closing = true
       app.log.info({ signal }, 'shutting down')
+      // Fastify stops accepting, answers 503 on kept-alive connections, lets in-flight requests finish,
+      // then the onClose hooks close the pools. Past SHUTDOWN_TIMEOUT the process exits regardless.
+      setTimeout(() => {
+        app.log.error({ timeoutSeconds: config.shutdownTimeout }, 'shutdown timed out; exiting with requests unfinished')
+        process.exit(1)
+      }, config.shutdownTimeout * 1000).unref()
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {

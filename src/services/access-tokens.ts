@@ -5,6 +5,7 @@ import type { Config } from '../config.js'
 import { looksLikeRefreshToken } from './refresh-tokens.js'
 import type { RevocationList } from './revocation.js'
 import type { SigningKey } from './keys.js'
+import { createTokenEncryption, type TokenEncryption } from './jwe-key.js'
 import { createVerifiedTokenCache } from './verified-token-cache.js'
 
 /** Who made an authenticated request: read from a verified, unrevoked access token. */
@@ -55,6 +56,7 @@ export async function createAccessTokens(options: {
   const { algorithm, signKey, verifyKey, kid } = await importKeys(options.signingKey)
   const algorithms = [algorithm] // RFC 8725 §3.1: one algorithm per key, never read from the token
   const verified = createVerifiedTokenCache<AuthContext>(VERIFIED_CACHE_ENTRIES)
+  const encryption = await importEncryption(config, options.signingKey)
   // The key is always ours, chosen by kid alone: header jwk/jku/x5u/x5c are never looked at, let alone fetched.
   // HS256 keys carry no kid, so a token naming one was not made by us; an asymmetric token must name our key's
   // thumbprint (API.md: unknown kid is token_invalid).
@@ -67,9 +69,11 @@ export async function createAccessTokens(options: {
     const at = now()
     const cached = verified.get(token, at)
     if (cached) return cached
+    // With JWE required, a plain JWS (or anything else that does not decrypt) is token_invalid, whatever it says.
+    const jws = encryption === undefined ? token : await decryptOrInvalid(encryption, token)
     let payload: JWTPayload
     try {
-      ;({ payload } = await jwtVerify(token, keyForHeader, {
+      ;({ payload } = await jwtVerify(jws, keyForHeader, {
         algorithms,
         issuer: config.jwtIssuer,
         audience: config.jwtAudience,
@@ -98,7 +102,8 @@ export async function createAccessTokens(options: {
         .setExpirationTime(issuedAt + config.accessTokenTtl)
         .setJti(randomUUID())
         .sign(signKey)
-      return { token, expiresIn: config.accessTokenTtl }
+      // RFC 7519 §11.2: sign, then encrypt, so the signature covers the claims and clients see neither.
+      return { token: encryption === undefined ? token : await encryption.encrypt(token), expiresIn: config.accessTokenTtl }
     },
 
     async verify(token) {
@@ -120,6 +125,21 @@ async function importKeys(signingKey: SigningKey): Promise<{ algorithm: SigningK
   }
   const key = await crypto.subtle.importKey('raw', signingKey.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
   return { algorithm: 'HS256', signKey: key, verifyKey: key, kid: undefined }
+}
+
+async function importEncryption(config: Config, signingKey: SigningKey): Promise<TokenEncryption | undefined> {
+  if (config.accessTokenFormat !== 'jwe') return undefined
+  if (signingKey.encryption === undefined) throw new TypeError('ACCESS_TOKEN_FORMAT=jwe needs signingKey.encryption (loadSigningKey provides it)')
+  return createTokenEncryption(signingKey.encryption)
+}
+
+/** Every decryption failure is the same `token_invalid`: which part was wrong is no business of the presenter's. */
+async function decryptOrInvalid(encryption: TokenEncryption, token: string): Promise<string> {
+  try {
+    return await encryption.decrypt(token)
+  } catch (error) {
+    throw new AppError('token_invalid', 'The access token is not valid', { cause: error })
+  }
 }
 
 /** jose's errors become ours at this boundary: expiry is told apart, everything else is `token_invalid`. */

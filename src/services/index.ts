@@ -36,6 +36,9 @@ export interface ServiceDeps {
   onBackgroundError?: (error: unknown) => void
 }
 
+/** How long start-up waits for Redis before serving without it (failing closed). */
+const REDIS_START_WAIT_MS = 5000
+
 /** How often expired revocations and ended sessions are pruned. */
 const SWEEP_INTERVAL_MS = 60_000
 
@@ -59,6 +62,9 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     broadcast: redis && createRedisBroadcast(redis),
     onError,
   })
+  // Give Redis a moment before serving, so the first requests are not refused while it connects;
+  // if it is down, start anyway and fail closed until it answers.
+  if (redis && !(await redis.waitUntilReady(REDIS_START_WAIT_MS))) onError(new Error('Redis is not reachable yet; failing closed until it is'))
   await revocation.load()
   await revocation.start()
   const passwords = createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit })

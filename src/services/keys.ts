@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { calculateJwkThumbprint, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose'
 import type { Config, JwtAlgorithm } from '../config.js'
 import type { SettingQueries } from '../storage/settings.js'
+import { loadEncryptionKey, type EncryptionKey } from './jwe-key.js'
 
 export type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>
 
@@ -21,7 +22,11 @@ export interface AsymmetricSigningKey {
   jwk: Record<string, string>
 }
 
-export type SigningKey = SymmetricSigningKey | AsymmetricSigningKey
+/**
+ * The signing key, and with `ACCESS_TOKEN_FORMAT=jwe` the key that then encrypts
+ * the signed token. They travel together because both are what access tokens are made with.
+ */
+export type SigningKey = (SymmetricSigningKey | AsymmetricSigningKey) & { encryption?: EncryptionKey }
 
 /** The public half of every signing key, as RFC 7517 publishes it. */
 export interface JwksDocument {
@@ -118,11 +123,18 @@ function describeKey(key: KeyObject): string {
  * The signing key `config` names. HS256: `JWT_SECRET` when given, otherwise 32
  * random bytes made on the first start and kept in the database, so tokens
  * survive restarts and every instance on the same database agrees. The
- * asymmetric algorithms: the key in `JWT_PRIVATE_KEY_FILE`.
+ * asymmetric algorithms: the key in `JWT_PRIVATE_KEY_FILE`. With
+ * `ACCESS_TOKEN_FORMAT=jwe`, also the encryption key (see jwe-key.ts).
  *
  * @throws KeyFileError when the key file cannot be used (loadConfig reports it as a ConfigError first).
  */
 export async function loadSigningKey(config: Config, settings: SettingQueries): Promise<SigningKey> {
+  const signing = await loadSignatureKey(config, settings)
+  const encryption = await loadEncryptionKey(config, settings)
+  return encryption === undefined ? signing : { ...signing, encryption }
+}
+
+async function loadSignatureKey(config: Config, settings: SettingQueries): Promise<SigningKey> {
   if (config.jwtAlgorithm !== 'HS256') {
     if (config.jwtPrivateKeyFile === undefined) throw new KeyFileError(`required when JWT_ALGORITHM is ${config.jwtAlgorithm}`)
     return importSigningKey(config.jwtAlgorithm, readPrivateKeyFile(config.jwtAlgorithm, config.jwtPrivateKeyFile))

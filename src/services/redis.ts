@@ -8,6 +8,8 @@ export interface RedisConnections {
   subscriber: Redis
   /** Both connections are up: shared state can be trusted. */
   readonly ready: boolean
+  /** Resolves when both connections are up, or after `ms` (the server then starts failing closed). */
+  waitUntilReady(ms: number): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -44,6 +46,14 @@ export function connectRedis(url: string, prefix: string, onError: (error: unkno
     subscriber,
     get ready() {
       return commands.status === 'ready' && subscriber.status === 'ready'
+    },
+    async waitUntilReady(ms) {
+      const deadline = Date.now() + ms
+      while (!(commands.status === 'ready' && subscriber.status === 'ready')) {
+        if (Date.now() >= deadline) return false
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      return true
     },
     async close() {
       commands.disconnect()

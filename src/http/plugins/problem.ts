@@ -83,7 +83,8 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
   if (error.errors) body.errors = error.errors
   for (const [name, value] of Object.entries(error.headers ?? {})) reply.header(name, value)
   const challenge = wwwAuthenticate(error)
-  if (challenge) reply.header('www-authenticate', challenge)
+  // An error that names its own challenge (HTTP Basic for introspection clients, RFC 7617) keeps it.
+  if (challenge && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', challenge)
   if (error.code === 'service_unavailable' && !reply.hasHeader('retry-after')) reply.header('retry-after', '5')
   // A string payload bypasses the route's response serializer: the body is exactly this.
   return reply.code(error.status).type('application/problem+json').send(JSON.stringify(body))

@@ -25,14 +25,14 @@ const LoginBody = Type.Object(
 )
 
 const RefreshBody = Type.Object(
-  { refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })) },
+  { refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })) },
   { additionalProperties: false, description: 'Or send the refresh token as `Authorization: Bearer <refresh_token>`' },
 )
 
 const LogoutBody = Type.Object(
   {
     scope: Type.Optional(Type.Union([Type.Literal('session'), Type.Literal('all')], { default: 'session' })),
-    refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })),
   },
   { additionalProperties: false },
 )

@@ -1,0 +1,32 @@
+// SIGTERM during a burst of requests: every request already received is answered, and the
+// process exits 0 within SHUTDOWN_TIMEOUT. @see issue 7
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { startServer } from '../helpers/server.js'
+import { api, register } from '../helpers/client.js'
+
+describe('graceful shutdown', () => {
+  it('answers every request in flight when SIGTERM arrives, then exits 0 within the bound', async () => {
+    const server = await startServer({ SHUTDOWN_TIMEOUT: '10s', RATE_LIMIT_AUTH: '1000/1m', LOGIN_FAILURE_LIMIT: '1000/1m' })
+    try {
+      const account = await register(server.url)
+      // Logins wait for argon2 (two at a time), so most of them are still in flight when the signal lands.
+      const burst = Array.from({ length: 16 }, () => api(server.url, '/auth/login', { body: { email: account.email, password: account.password } }))
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const started = Date.now()
+      const exited = new Promise<number | null>((resolve) => server.process.once('exit', (code) => resolve(code)))
+      server.process.kill('SIGTERM')
+      const responses = await Promise.all(burst)
+      assert.deepEqual(
+        responses.map((response) => response.status),
+        responses.map(() => 200),
+        'no request received before the signal is lost',
+      )
+      assert.equal(await exited, 0)
+      assert.ok(Date.now() - started < 10_000, 'within SHUTDOWN_TIMEOUT')
+      assert.ok(server.output.some((line) => line.includes('"shutting down"')))
+    } finally {
+      await server.stop()
+    }
+  })
+})
