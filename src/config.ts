@@ -1,5 +1,5 @@
 import { cpus } from 'node:os'
-import { KeyFileError, readPrivateKeyFile } from './services/keys.js'
+import { KeyFileError, readPrivateKeyFile } from './key-file.js'
 import { parseJweKey } from './services/jwe-key.js'
 
 /** A setting that cannot be used. The message is one line that names the variable. */

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -69,7 +70,7 @@ async function dropDatabaseOf(dir: string): Promise<void> {
  * default; see TESSERA_TEST_BACKEND), and resolves once it logs the address it
  * listens on. With `dir`, the server reuses that directory's data (restarts).
  */
-export async function startServer(env: Record<string, string> = {}, options: { dir?: string } = {}): Promise<RunningServer> {
+export async function startServer(env: Record<string, string> = {}, options: { dir?: string; script?: string } = {}): Promise<RunningServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tessera-test-'))
   const fullEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -80,7 +81,7 @@ export async function startServer(env: Record<string, string> = {}, options: { d
     LOG_LEVEL: 'info',
     ...env,
   }
-  const child = spawn(process.execPath, [MAIN], { cwd: dir, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [options.script ?? MAIN], { cwd: dir, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   const output: string[] = []
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()))
 
@@ -151,4 +152,17 @@ export async function startServerExpectingFailure(env: Record<string, string>): 
   clearTimeout(timer)
   rmSync(dir, { recursive: true, force: true })
   return { code, stderr }
+}
+
+/**
+ * Asserts a start with `env` is refused as API.md asks: exit code 1 and one stderr line
+ * naming `variable`. Resolves with that line for further checks.
+ */
+export async function assertRefusedAtStart(env: Record<string, string>, variable: string): Promise<string> {
+  const { code, stderr } = await startServerExpectingFailure(env)
+  assert.equal(code, 1, `exit code ${code}; stderr: ${stderr}`)
+  const lines = stderr.split('\n').filter((line) => line.trim() !== '')
+  assert.equal(lines.length, 1, `expected one stderr line, got:\n${stderr}`)
+  assert.match(lines[0]!, new RegExp(`Invalid ${variable}\\b`))
+  return lines[0]!
 }

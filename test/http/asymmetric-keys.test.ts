@@ -11,15 +11,14 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { createHmac, createPublicKey, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose'
-import { startServer, startServerExpectingFailure, type RunningServer } from '../helpers/server.js'
+import { startServer, assertRefusedAtStart, type RunningServer } from '../helpers/server.js'
 import { api, login, register, type Account, type ApiResponse } from '../helpers/client.js'
+import { startKeyHost, type KeyHost } from '../helpers/key-host.js'
 
 type Json = Record<string, unknown>
 type Algorithm = 'RS256' | 'ES256' | 'EdDSA'
@@ -102,19 +101,6 @@ async function runVerifyExample(url: string, token: string): Promise<{ code: num
   }
 }
 
-/** A local HTTP server that counts every request, standing in for an attacker's key URL. */
-async function startKeyHost(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
-  let count = 0
-  const server: Server = createServer((_request, response) => {
-    count++
-    response.writeHead(200, { 'content-type': 'application/json' })
-    response.end(JSON.stringify({ keys: [] }))
-  })
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
-  const { port } = server.address() as AddressInfo
-  return { url: `http://127.0.0.1:${port}`, requests: () => count, close: () => new Promise<void>((done) => server.close(() => done())) }
-}
-
 /** P-256's group order n (SEC 2 §2.4.2): r = s = n is out of range and must never verify. */
 const P256_ORDER = Buffer.from('FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551', 'hex')
 const SIGNATURE_BYTES: Record<Algorithm, number> = { RS256: 256, ES256: 64, EdDSA: 64 }
@@ -126,7 +112,7 @@ for (const algorithm of ['RS256', 'ES256', 'EdDSA'] as const) {
     let server: RunningServer
     let account: Account
     let kid: string
-    let keyHost: Awaited<ReturnType<typeof startKeyHost>>
+    let keyHost: KeyHost
 
     before(async () => {
       kid = await calculateJwkThumbprint(publicJwk, 'sha256')
@@ -316,12 +302,8 @@ describe('a key file that does not fit stops the server at start', { concurrency
   ]
   for (const c of cases) {
     it(`${c.name} exits with code 1 and one stderr line naming ${c.variable}`, async () => {
-      const { code, stderr } = await startServerExpectingFailure(c.env())
-      assert.equal(code, 1, `exit code ${code}; stderr: ${stderr}`)
-      const lines = stderr.split('\n').filter((line) => line.trim() !== '')
-      assert.equal(lines.length, 1, `expected one stderr line, got:\n${stderr}`)
-      assert.match(lines[0]!, new RegExp(`Invalid ${c.variable}\\b`))
-      assert.doesNotMatch(lines[0]!, /PRIVATE KEY|^\s+at /, 'no key material, no stack trace')
+      const line = await assertRefusedAtStart(c.env(), c.variable)
+      assert.doesNotMatch(line, /PRIVATE KEY|^\s+at /, 'no key material, no stack trace')
     })
   }
 })

@@ -1,81 +1,20 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { TEST_JWT_SECRET } from '../helpers/server.js'
+import { resolve } from 'node:path'
+import { startServer, type RunningServer } from '../helpers/server.js'
 import { api, login, register, uniqueEmail, type Account } from '../helpers/client.js'
 import { assertProblem } from '../helpers/problems.js'
 
 /** The example app (examples/protected-api), which imports `tessera` from dist/ through the package's "exports". */
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/protected-api/server.mjs')
 
-interface RunningExample {
-  url: string
-  output: string[]
-  stop(): Promise<void>
-}
-
-/**
- * Starts the example the way test/helpers/server.ts starts dist/main.js: PORT=0,
- * a fresh SQLite file, the known JWT secret; resolves on its "tessera listening" line.
- */
-async function startExample(env: Record<string, string> = {}): Promise<RunningExample> {
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-example-'))
-  const child = spawn(process.execPath, [EXAMPLE], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: `sqlite:${join(dir, 'tessera.db')}`,
-      JWT_SECRET: TEST_JWT_SECRET,
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const output: string[] = []
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()))
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`example did not start in 15 s:\n${output.join('\n')}`)), 15_000)
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
-        output.push(line)
-        if (line.includes('"tessera listening"')) {
-          clearTimeout(timer)
-          resolveUrl(JSON.parse(line).url as string)
-        }
-      }
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`example exited with ${code} before listening:\n${output.join('\n')}`))
-    })
-  })
-  return {
-    url,
-    output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM')
-        await exited
-      }
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
-
 describe('the protected-api example', () => {
   const adminEmail = uniqueEmail('admin')
   const adminPassword = 'admin password 12345'
-  let server: RunningExample
+  let server: RunningServer
   let user: Account
   before(async () => {
-    server = await startExample({ ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD: adminPassword })
+    server = await startServer({ ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD: adminPassword }, { script: EXAMPLE })
     user = await register(server.url)
   })
   after(() => server.stop())

@@ -6,12 +6,11 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { startServer, TEST_JWT_SECRET, type RunningServer } from '../helpers/server.js'
 import { api, login, PASSWORD, register, uniqueEmail, type Account, type ApiResponse } from '../helpers/client.js'
+import { startKeyHost, type KeyHost } from '../helpers/key-host.js'
 
 type Json = Record<string, unknown>
 
@@ -52,23 +51,6 @@ function assertUnauthorized(response: ApiResponse, code: string): void {
 
 const me = (url: string, token: string) => api(url, '/auth/me', { token })
 const refresh = (url: string, refreshToken: string) => api(url, '/auth/refresh', { body: { refresh_token: refreshToken } })
-
-/** A local HTTP server that counts every request, standing in for an attacker's key URL. */
-async function startKeyHost(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
-  let count = 0
-  const server: Server = createServer((_request, response) => {
-    count++
-    response.writeHead(200, { 'content-type': 'application/json' })
-    response.end(JSON.stringify({ keys: [] }))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests: () => count,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
-}
 
 describe('token forging helpers', () => {
   let server: RunningServer
@@ -215,7 +197,7 @@ describe('HMAC with a weak or wrong key', () => {
 describe('header injection (kid, jku, jwk, x5u)', () => {
   let server: RunningServer
   let account: Account
-  let keyHost: Awaited<ReturnType<typeof startKeyHost>>
+  let keyHost: KeyHost
   before(async () => {
     keyHost = await startKeyHost()
     server = await startServer()
