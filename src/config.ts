@@ -71,6 +71,20 @@ export interface Config {
   databaseConnectTimeout: number
   /** Resource servers allowed to call `POST /oauth/introspect` (RFC 7662), by client id; empty means none can. */
   introspectionClients: ReadonlyMap<string, string>
+  /** `AUTH_COOKIES=on`: tokens are also set as httpOnly cookies, and requests may authenticate by cookie (with CSRF checks). */
+  authCookies: boolean
+  /** `CORS_ORIGINS`: browser origins (`scheme://host[:port]`) allowed to call the API with credentials. */
+  corsOrigins: readonly string[]
+  /** `TOKEN_SCHEMES`: Authorization schemes accepted for access tokens; `JWT` is the old Flask-JWT's. */
+  tokenSchemes: readonly ('Bearer' | 'JWT')[]
+  /** `COMPAT_ROUTES=on`: the Flask tutorials' route shapes as aliases (a migration aid, off by default). */
+  compatRoutes: boolean
+  /** `WORKERS`: processes serving the port (node:cluster); `auto` is the number of cores. */
+  workers: number
+  /** `AUDIT_RETENTION`: seconds audit events are kept; 0 keeps them forever. */
+  auditRetention: number
+  /** `KEY_ENCRYPTION_SECRET`: when set, private signing keys kept in the database are encrypted with it. */
+  keyEncryptionSecret: string | undefined
 }
 
 /** The defaults of API.md's settings table, plus Tessera's additions. */
@@ -100,6 +114,11 @@ const DEFAULTS = {
   DATABASE_POOL_SIZE: '10',
   DATABASE_STATEMENT_TIMEOUT: '5s',
   DATABASE_CONNECT_TIMEOUT: '5s',
+  AUTH_COOKIES: 'off',
+  TOKEN_SCHEMES: 'Bearer',
+  COMPAT_ROUTES: 'off',
+  WORKERS: '1',
+  AUDIT_RETENTION: '90d',
 } as const
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
@@ -186,6 +205,51 @@ function introspectionClients(env: Env): ReadonlyMap<string, string> {
   return clients
 }
 
+/** `CORS_ORIGINS`: comma-separated exact origins; `*` is refused because credentials are allowed. */
+function corsOrigins(env: Env): string[] {
+  const name = 'CORS_ORIGINS'
+  const raw = optional(env, name)
+  if (raw === undefined) return []
+  const origins: string[] = []
+  for (const item of raw.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    let origin: string | undefined
+    try {
+      const url = new URL(item)
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === item.replace(/\/$/, '')) origin = url.origin
+    } catch {
+      origin = undefined
+    }
+    if (origin === undefined) throw new ConfigError(name, `expected origins such as https://app.example.com (scheme, host and port only), got "${item}"`)
+    origins.push(origin)
+  }
+  return origins
+}
+
+function tokenSchemes(env: Env): ('Bearer' | 'JWT')[] {
+  const raw = read(env, 'TOKEN_SCHEMES')
+  const schemes = raw.split(',').map((part) => part.trim())
+  const known = { bearer: 'Bearer', jwt: 'JWT' } as const
+  const result: ('Bearer' | 'JWT')[] = []
+  for (const scheme of schemes) {
+    const value = known[scheme.toLowerCase() as keyof typeof known]
+    if (value === undefined) throw new ConfigError('TOKEN_SCHEMES', `expected a list of Bearer and JWT, got "${raw}"`)
+    if (!result.includes(value)) result.push(value)
+  }
+  return result
+}
+
+function workers(env: Env): number {
+  const raw = read(env, 'WORKERS')
+  if (raw === 'auto') return Math.max(1, cpus().length)
+  return integer(env, 'WORKERS', 1, 64)
+}
+
+function keyEncryptionSecret(env: Env): string | undefined {
+  const secret = optional(env, 'KEY_ENCRYPTION_SECRET')
+  if (secret !== undefined && Buffer.byteLength(secret, 'utf8') < 32) throw new ConfigError('KEY_ENCRYPTION_SECRET', 'must be at least 32 bytes')
+  return secret
+}
+
 /**
  * Reads and checks every setting. Only this function reads the environment.
  *
@@ -269,6 +333,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     databaseStatementTimeout: duration(env, 'DATABASE_STATEMENT_TIMEOUT'),
     databaseConnectTimeout: duration(env, 'DATABASE_CONNECT_TIMEOUT', { min: 1 }),
     introspectionClients: introspectionClients(env),
+    authCookies: oneOf(env, 'AUTH_COOKIES', ['on', 'off'] as const) === 'on',
+    corsOrigins: corsOrigins(env),
+    tokenSchemes: tokenSchemes(env),
+    compatRoutes: oneOf(env, 'COMPAT_ROUTES', ['on', 'off'] as const) === 'on',
+    workers: workers(env),
+    auditRetention: duration(env, 'AUDIT_RETENTION'),
+    keyEncryptionSecret: keyEncryptionSecret(env),
   }
   if (config.refreshTokenTtl <= config.accessTokenTtl) {
     throw new ConfigError('REFRESH_TOKEN_TTL', 'must be longer than ACCESS_TOKEN_TTL')

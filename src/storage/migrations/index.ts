@@ -1,6 +1,8 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import type { Capabilities } from '../connect.js'
 import { createInit } from './2026-11-22T00-00-init.js'
+import { createSigningKeys } from './2026-11-23T00-00-signing-keys.js'
+import { createAuditEvents } from './2026-11-23T00-01-audit-events.js'
 
 /**
  * Every migration, keyed by an ISO-date name so that they sort in the order
@@ -10,6 +12,8 @@ import { createInit } from './2026-11-22T00-00-init.js'
 export function createMigrations(capabilities: Capabilities): Record<string, Migration> {
   return {
     '2026-11-22T00-00-init': createInit(capabilities),
+    '2026-11-23T00-00-signing-keys': createSigningKeys(capabilities),
+    '2026-11-23T00-01-audit-events': createAuditEvents(capabilities),
   }
 }
 
