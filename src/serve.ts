@@ -1,6 +1,9 @@
+import cluster from 'node:cluster'
 import { existsSync, readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
+import { pino } from 'pino'
 import { buildApp } from './app.js'
+import { runPrimary, WORKER_SLOT_ENV } from './cluster.js'
 import { ConfigError, loadConfig } from './config.js'
 
 export type Environment = Record<string, string | undefined>
@@ -28,8 +31,15 @@ export async function serve(env: Environment): Promise<void> {
     throw error
   }
 
+  if (config.workers > 1 && cluster.isPrimary) {
+    await runPrimary(config, pino({ level: config.logLevel, base: { pid: process.pid, role: 'primary' } }))
+    return
+  }
+
   const app = await buildApp({ config })
-  const bootstrap = await app.tessera.users.bootstrapAdmin()
+  // With WORKERS=N only the first worker creates the ADMIN_EMAIL account, so N workers never race on it.
+  const slot = cluster.isWorker ? process.env[WORKER_SLOT_ENV] : undefined
+  const bootstrap = slot === undefined || slot === '1' ? await app.tessera.users.bootstrapAdmin() : 'skipped'
   if (bootstrap === 'created') app.log.info({ email: config.adminEmail }, 'admin account created from ADMIN_EMAIL')
   if (bootstrap === 'skipped' && config.adminEmail) {
     app.log.warn({ email: config.adminEmail }, 'ADMIN_EMAIL belongs to an existing non-admin account; not promoted')
@@ -39,26 +49,27 @@ export async function serve(env: Environment): Promise<void> {
   app.log.info({ url }, 'tessera listening')
 
   let closing = false
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (closing) return
-      closing = true
-      app.log.info({ signal }, 'shutting down')
-      // Fastify stops accepting, answers 503 on kept-alive connections, lets in-flight requests finish,
-      // then the onClose hooks close the pools. Past SHUTDOWN_TIMEOUT the process exits regardless.
-      setTimeout(() => {
-        app.log.error({ timeoutSeconds: config.shutdownTimeout }, 'shutdown timed out; exiting with requests unfinished')
+  const shutDown = (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down')
+    // Fastify stops accepting, answers 503 on kept-alive connections, lets in-flight requests finish,
+    // then the onClose hooks close the pools. Past SHUTDOWN_TIMEOUT the process exits regardless.
+    setTimeout(() => {
+      app.log.error({ timeoutSeconds: config.shutdownTimeout }, 'shutdown timed out; exiting with requests unfinished')
+      process.exit(1)
+    }, config.shutdownTimeout * 1000).unref()
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, 'shutdown failed')
         process.exit(1)
-      }, config.shutdownTimeout * 1000).unref()
-      app.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          app.log.error({ err: error }, 'shutdown failed')
-          process.exit(1)
-        },
-      )
-    })
+      },
+    )
   }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => shutDown(signal))
+  // A worker whose primary is gone has nobody to relay revocations or restart it: it stops too.
+  if (cluster.isWorker) process.on('disconnect', () => shutDown('primary-disconnected'))
 }
 
 /** What a start that threw prints before exiting 1. */

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import type { Config } from '../config.js'
 import type { Storage } from '../storage/index.js'
 import { createAccessTokens, type AccessTokens } from './access-tokens.js'
@@ -7,6 +8,7 @@ import { createLoginFailures } from './login-failures.js'
 import { createRedisLoginFailures } from './login-failures-redis.js'
 import { connectRedis, type RedisConnections } from './redis.js'
 import { createRedisBroadcast } from './revocation-broadcast.js'
+import { createClusterBroadcast } from './revocation-cluster.js'
 import { createPasswordHasher, type PasswordHasher } from './passwords.js'
 import { createRevocationList, type RevocationList } from './revocation.js'
 import { createSessionService, type SessionService } from './sessions.js'
@@ -59,7 +61,8 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     now,
     retentionMs: (config.accessTokenTtl + config.jwtLeeway) * 1000,
     pollIntervalMs: config.revocationPollInterval * 1000,
-    broadcast: redis && createRedisBroadcast(redis),
+    // Redis reaches every instance; without it, the workers of one machine (WORKERS=N) still tell each other.
+    broadcast: redis ? createRedisBroadcast(redis) : cluster.isWorker ? createClusterBroadcast() : undefined,
     onError,
   })
   // Give Redis a moment before serving, so the first requests are not refused while it connects;

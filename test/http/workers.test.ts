@@ -1,0 +1,140 @@
+// WORKERS=N: N processes share the port (node:cluster); a dead worker is replaced, a logout on one
+// worker is honoured by the others at once, and SIGTERM stops them all cleanly. @see issue 7
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { request } from 'node:http'
+import { randomUUID } from 'node:crypto'
+import { startServer, type RunningServer } from '../helpers/server.js'
+import { register } from '../helpers/client.js'
+
+interface Answer {
+  status: number
+  body: any
+  /** The pid of the worker that answered, read from its request log line. */
+  pid: number
+}
+
+/** One request on a fresh connection (so the primary may hand it to any worker), tagged with a request id. */
+function freshRequest(server: RunningServer, path: string, token?: string): Promise<{ status: number; body: any; requestId: string }> {
+  const requestId = `workers-${randomUUID()}`
+  const headers: Record<string, string> = { 'x-request-id': requestId, connection: 'close' }
+  if (token) headers.authorization = `Bearer ${token}`
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, server.url), { headers, agent: false }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (text += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null, requestId }))
+    })
+    req.setTimeout(5000, () => req.destroy(new Error(`no answer to ${path} within 5 s`)))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+async function ask(server: RunningServer, path: string, token?: string): Promise<Answer> {
+  const { status, body, requestId } = await freshRequest(server, path, token)
+  // The request's log line is written after the response; wait for it.
+  for (let i = 0; i < 100; i++) {
+    const line = server.output.find((entry) => entry.includes(`"${requestId}"`) && entry.includes('"msg":"request"'))
+    if (line) return { status, body, pid: JSON.parse(line).pid as number }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error(`no log line for request ${requestId}`)
+}
+
+/** Pids of the workers that logged "tessera listening" and have not logged their death since. */
+function listeningPids(server: RunningServer): Set<number> {
+  const pids = new Set<number>()
+  for (const line of server.output) {
+    if (!line.startsWith('{')) continue
+    const entry = JSON.parse(line) as { msg?: string; pid?: number; role?: string }
+    if (entry.msg === 'tessera listening' && entry.pid) pids.add(entry.pid)
+    if (entry.msg === 'worker died; starting a replacement') pids.delete((entry as { pid?: number }).pid!)
+  }
+  return pids
+}
+
+async function until(limitMs: number, probe: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const start = Date.now()
+  while (!(await probe())) {
+    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/** Asks on fresh connections until both given workers have answered; returns every answer. */
+async function askEveryWorker(server: RunningServer, path: string, token: string, workers: number): Promise<Answer[]> {
+  const answers: Answer[] = []
+  for (let i = 0; i < 40 && new Set(answers.map((answer) => answer.pid)).size < workers; i++) answers.push(await ask(server, path, token))
+  assert.equal(new Set(answers.map((answer) => answer.pid)).size, workers, 'the requests did not reach every worker')
+  return answers
+}
+
+describe('WORKERS=2', () => {
+  let server: RunningServer
+
+  before(async () => {
+    // Polling slowed to a minute: only the relay between workers can explain a revocation seen at once.
+    server = await startServer({ WORKERS: '2', REVOCATION_POLL_INTERVAL: '60s' })
+    await until(15_000, () => listeningPids(server).size === 2, 'both workers to listen')
+  })
+  after(() => server.stop())
+
+  it('serves one port from two processes', async () => {
+    const account = await register(server.url)
+    const answers = await askEveryWorker(server, '/auth/me', account.accessToken, 2)
+    for (const answer of answers) assert.equal(answer.status, 200)
+    assert.ok(!answers.some((answer) => answer.pid === server.process.pid), 'the primary must not serve requests')
+  })
+
+  it('honours a logout made on one worker on every other one at once', async () => {
+    const account = await register(server.url)
+    // Both workers have verified (and cached) the token before the logout.
+    await askEveryWorker(server, '/auth/me', account.accessToken, 2)
+    const logout = await freshRequestWithBody(server, '/auth/logout', account.accessToken)
+    assert.equal(logout, 204)
+    const answers = await askEveryWorker(server, '/auth/me', account.accessToken, 2)
+    for (const answer of answers) {
+      assert.equal(answer.status, 401, `worker ${answer.pid} still accepted the token`)
+      assert.equal(answer.body.code, 'token_revoked')
+    }
+  })
+
+  it('replaces a worker that dies, and keeps serving meanwhile', async () => {
+    const account = await register(server.url)
+    const [victim] = [...listeningPids(server)]
+    process.kill(victim!, 'SIGKILL')
+    await until(15_000, () => server.output.some((line) => line.includes('worker died; starting a replacement')), 'the primary to notice')
+    // The survivor answers every request while the replacement starts.
+    for (let i = 0; i < 10; i++) assert.equal((await ask(server, '/auth/me', account.accessToken)).status, 200)
+    await until(15_000, () => listeningPids(server).size === 2 && !listeningPids(server).has(victim!), 'a replacement worker')
+    const answers = await askEveryWorker(server, '/auth/me', account.accessToken, 2)
+    for (const answer of answers) assert.equal(answer.status, 200)
+  })
+
+  it('stops every worker on SIGTERM and exits 0', async () => {
+    const workers = [...listeningPids(server)]
+    const exit = new Promise<number | null>((resolve) => server.process.once('exit', (code) => resolve(code)))
+    server.process.kill('SIGTERM')
+    assert.equal(await exit, 0)
+    for (const pid of workers) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} outlived the primary`)
+  })
+})
+
+/** POST with a bearer token and an empty JSON body, on a fresh connection; resolves with the status. */
+function freshRequestWithBody(server: RunningServer, path: string, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path, server.url),
+      { method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', connection: 'close' } },
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      },
+    )
+    req.setTimeout(5000, () => req.destroy(new Error(`no answer to ${path} within 5 s`)))
+    req.on('error', reject)
+    req.end('{}')
+  })
+}
