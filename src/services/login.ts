@@ -16,7 +16,9 @@ export type Login = (credentials: LoginCredentials, client: ClientInfo) => Promi
 /**
  * The login orchestration. Unknown users and wrong passwords take the same
  * path, the same time (a dummy argon2 verification) and get the same error,
- * so neither the body nor the clock tells whether an account exists.
+ * so neither the body nor the clock tells whether an account exists. The
+ * exception is an imported account still on a slow legacy hash, until its
+ * first login upgrades it (docs/password-formats.md, "Timing caveat").
  */
 export function createLogin(deps: {
   storage: Storage
