@@ -16,7 +16,9 @@ export type Login = (credentials: LoginCredentials, client: ClientInfo) => Promi
 /**
  * The login orchestration. Unknown users and wrong passwords take the same
  * path, the same time (a dummy argon2 verification) and get the same error,
- * so neither the body nor the clock tells whether an account exists.
+ * so neither the body nor the clock tells whether an account exists. The
+ * exception is an imported account still on a slow legacy hash, until its
+ * first login upgrades it (docs/password-formats.md, "Timing caveat").
  */
 export function createLogin(deps: {
   storage: Storage
@@ -40,16 +42,34 @@ export function createLogin(deps: {
       await failures.recordFailure(failureKey)
       throw invalidCredentials()
     }
-    if (!(await passwords.verify(user.passwordHash, credentials.password))) {
+    const { ok, needsRehash } = await passwords.check(user.passwordHash, credentials.password)
+    if (!ok) {
       await failures.recordFailure(failureKey)
       throw invalidCredentials()
     }
     await failures.clear(failureKey)
+    // Now that we hold the password, a legacy or weaker hash goes (even for a disabled account:
+    // the sooner a weak hash leaves the database, the better).
+    if (needsRehash) await upgradePasswordHash(user.id, user.passwordHash, credentials.password)
     // Told only to someone who knows the password, so it reveals nothing to a guesser.
     if (!user.active) throw new AppError('account_disabled', 'This account has been deactivated')
 
     await storage.users.touchLogin(user.id, now())
     return sessions.start({ ...user, lastLoginAt: now() }, client)
+  }
+
+  /**
+   * Replaces the hash just verified with argon2id. Not a password change: sessions stay. Stored
+   * only if the row still holds the verified hash, so a concurrent password change wins. A
+   * failure (hash queue full, database hiccup) must not fail a login whose password was right:
+   * the old hash still works and the next login tries again.
+   */
+  async function upgradePasswordHash(userId: string, verifiedHash: string, password: string): Promise<void> {
+    try {
+      await storage.users.replacePasswordHash(userId, verifiedHash, await passwords.hash(password), now())
+    } catch {
+      // Deliberately swallowed (see above); the service has no logger, and the login goes on.
+    }
   }
 }
 

@@ -1,5 +1,7 @@
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { pbkdf2Sync } from 'node:crypto'
+import { hashSync } from '@node-rs/argon2'
 import { AppError } from '../errors.js'
 import { createPasswordHasher, passwordLength } from './passwords.js'
 
@@ -24,6 +26,30 @@ describe('password hashing', () => {
 
   it('never verifies against a malformed stored hash', async () => {
     assert.equal(await hasher.verify('plaintext', 'plaintext'), false)
+  })
+
+  it('verifies a legacy hash in the worker and asks for a rehash; a current argon2id hash needs none', async () => {
+    const salt = 'aB3dE5gH7jK9mN1p'
+    const werkzeug = `pbkdf2:sha256:1000$${salt}$${pbkdf2Sync('correct horse battery', salt, 1000, 32, 'sha256').toString('hex')}`
+    assert.deepEqual(await hasher.check(werkzeug, 'correct horse battery'), { ok: true, needsRehash: true })
+    assert.deepEqual(await hasher.check(werkzeug, 'correct horse batterY'), { ok: false, needsRehash: false })
+    assert.equal(await hasher.verify(werkzeug, 'correct horse battery'), true)
+    const current = await hasher.hash('correct horse battery')
+    assert.deepEqual(await hasher.check(current, 'correct horse battery'), { ok: true, needsRehash: false })
+    assert.deepEqual(await hasher.check('plaintext', 'plaintext'), { ok: false, needsRehash: false })
+  })
+
+  it('asks for a rehash of an argon2id hash weaker than ARGON2_OPTIONS', async () => {
+    const weaker = hashSync('correct horse battery', { memoryCost: 4096, timeCost: 1, parallelism: 1 })
+    assert.deepEqual(await hasher.check(weaker, 'correct horse battery'), { ok: true, needsRehash: true })
+  })
+
+  it('gives a legacy hash the password as typed (Python never normalised it), argon2 the NFC form', async () => {
+    const nfd = 'cafe\u0301 au lait'
+    const salt = 'aB3dE5gH7jK9mN1p'
+    const legacy = `pbkdf2:sha256:1000$${salt}$${pbkdf2Sync(nfd, salt, 1000, 32, 'sha256').toString('hex')}`
+    assert.equal(await hasher.verify(legacy, nfd), true)
+    assert.equal(await hasher.verify(legacy, nfd.normalize('NFC')), false)
   })
 
   it('answers 503 service_unavailable with Retry-After once the queue is full, instead of queueing without bound', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { Piscina } from 'piscina'
 import { AppError } from '../errors.js'
+import { argon2Parameters, passwordHashFormat } from './legacy-hashes.js'
 
 /** OWASP Password Storage Cheat Sheet, argon2id: m=19 MiB, t=2, p=1. */
 export const ARGON2_OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
@@ -12,9 +13,19 @@ export interface PasswordHasherOptions {
   queueLimit: number
 }
 
+/** What a verification found: whether the password matched, and whether its stored hash should be replaced. */
+export interface PasswordCheck {
+  ok: boolean
+  /** The password matched a hash older or weaker than argon2id at ARGON2_OPTIONS: store `hash(password)` instead. */
+  needsRehash: boolean
+}
+
 export interface PasswordHasher {
   hash(password: string): Promise<string>
+  /** Verifies against argon2 or any legacy format of legacy-hashes.js (imported users). */
   verify(passwordHash: string, password: string): Promise<boolean>
+  /** As verify, and tells whether a matching hash should be upgraded (login does so). */
+  check(passwordHash: string, password: string): Promise<PasswordCheck>
   /** Spends the time of one verification, for logins of unknown users. */
   dummyVerify(password: string): Promise<void>
   /** Hashes running plus waiting, for /metrics. */
@@ -64,18 +75,47 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   // A real hash of a random password, made once, so a dummy verification costs what a real one does.
   const getDummyHash = () => (dummyHash ??= run<string>('hash', { password: randomUUID(), options: ARGON2_OPTIONS }))
 
+  async function dummyVerify(password: string): Promise<void> {
+    const passwordHash = await getDummyHash()
+    await run<boolean>('verify', { passwordHash, password: password.normalize('NFC') })
+  }
+
+  async function check(passwordHash: string, password: string): Promise<PasswordCheck> {
+    const format = passwordHashFormat(passwordHash)
+    if (format === undefined) {
+      // A row no verifier accepts costs what a wrong password does, so it tells nothing apart.
+      await dummyVerify(password)
+      return { ok: false, needsRehash: false }
+    }
+    // Our argon2 hashes are of the NFC form; Python hashed the raw UTF-8 of what was typed, so the
+    // legacy formats get the password untouched (docs/password-formats.md).
+    const prepared = format === 'argon2' ? password.normalize('NFC') : password
+    const ok = await run<boolean>('verify', { passwordHash, password: prepared })
+    return { ok, needsRehash: ok && isWeakerThanToday(passwordHash) }
+  }
+
   return {
     hash: (password) => run<string>('hash', { password: password.normalize('NFC'), options: ARGON2_OPTIONS }),
-    verify: (passwordHash, password) => run<boolean>('verify', { passwordHash, password: password.normalize('NFC') }),
-    async dummyVerify(password) {
-      const passwordHash = await getDummyHash()
-      await run<boolean>('verify', { passwordHash, password: password.normalize('NFC') })
-    },
+    verify: async (passwordHash, password) => (await check(passwordHash, password)).ok,
+    check,
+    dummyVerify,
     get load() {
       return inFlight
     },
     close: () => pool.destroy(),
   }
+}
+
+/** Anything but argon2id (v1.3) with at least ARGON2_OPTIONS' memory and passes: legacy formats, argon2i/d, older parameters. */
+function isWeakerThanToday(passwordHash: string): boolean {
+  const parameters = argon2Parameters(passwordHash)
+  if (!parameters) return true
+  return (
+    parameters.variant !== 'id' ||
+    parameters.version < 19 ||
+    parameters.memoryCost < ARGON2_OPTIONS.memoryCost ||
+    parameters.timeCost < ARGON2_OPTIONS.timeCost
+  )
 }
 
 /** Length in code points after NFC normalisation, as API.md counts password characters. */

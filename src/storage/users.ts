@@ -139,6 +139,22 @@ export function createUserQueries(db: Kysely<Database>) {
       }
     },
 
+    /**
+     * Compare-and-set of the password hash (the upgrade of a legacy hash at login): stores `next`
+     * only while the row still holds `expected`, so it never overwrites a concurrent password
+     * change. True when it stored. (MySQL's default collation compares case-insensitively; two
+     * hashes of different passwords never differ in case alone, so the guard holds there too.)
+     */
+    async replacePasswordHash(id: string, expected: string, next: string, now: number): Promise<boolean> {
+      const result = await db
+        .updateTable('users')
+        .set({ password_hash: next, updated_at: now })
+        .where('id', '=', id)
+        .where('password_hash', '=', expected)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) > 0
+    },
+
     async touchLogin(id: string, now: number): Promise<void> {
       await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute()
     },
