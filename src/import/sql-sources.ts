@@ -4,7 +4,7 @@ import pg from 'pg'
 import { ImportError, reason } from './import-error.js'
 import { redactUrl, selectStatement, type Source, type SourceRow, type SqlSelection } from './source.js'
 
-/** Seconds to wait for a source server before giving up. */
+/** How long to wait for a source server before giving up. */
 const CONNECT_TIMEOUT_MS = 5000
 
 function describeSelection(selection: SqlSelection): string {
@@ -48,6 +48,16 @@ export async function readSqliteSource(path: string, selection: SqlSelection): P
   }
 }
 
+/** `timestamp without time zone`, the column Flask-SQLAlchemy's DateTime makes. */
+const PG_TIMESTAMP_OID = 1114
+
+/**
+ * pg reads a zoneless timestamp in the importer's local zone; kept as text
+ * instead, it is read as UTC (values.ts), as `datetime.utcnow` wrote it.
+ */
+const typeParser = ((oid: number, format?: 'text' | 'binary') =>
+  oid === PG_TIMESTAMP_OID && format !== 'binary' ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser
+
 /**
  * Rows from PostgreSQL, read inside a READ ONLY transaction that is rolled
  * back, so not even a `--query` can change the source. All rows are read at
@@ -55,7 +65,7 @@ export async function readSqliteSource(path: string, selection: SqlSelection): P
  */
 export async function readPostgresSource(url: string, selection: SqlSelection): Promise<Source> {
   const description = `${redactUrl(url)} (${describeSelection(selection)})`
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS })
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types: { getTypeParser: typeParser } })
   try {
     await client.connect()
     await client.query('BEGIN READ ONLY')
@@ -74,7 +84,10 @@ export async function readMysqlSource(url: string, selection: SqlSelection): Pro
   const description = `${redactUrl(url)} (${describeSelection(selection)})`
   let connection: Awaited<ReturnType<typeof createConnection>> | undefined
   try {
-    connection = await createConnection({ uri: url, connectTimeout: CONNECT_TIMEOUT_MS })
+    // DATETIME has no zone: as text, read as UTC (values.ts), as `datetime.utcnow` wrote it; TIMESTAMP
+    // columns come in the session's zone, so that is UTC too.
+    connection = await createConnection({ uri: url, connectTimeout: CONNECT_TIMEOUT_MS, dateStrings: true })
+    await connection.query("SET time_zone = '+00:00'")
     await connection.query('START TRANSACTION READ ONLY')
     const [rows, fields] = await connection.query(selectStatement(selection, '`'))
     await connection.query('ROLLBACK')
