@@ -94,8 +94,8 @@ export async function runImport(services: Services, source: Source, options: Imp
     const users = await mapLimit(pending, hashLimit, toNewUser)
     try {
       await storage.db.transaction().execute(async (transaction) => {
-        const users_ = createUserQueries(transaction)
-        for (const user of users) await users_.insert(user)
+        const queries = createUserQueries(transaction)
+        for (const user of users) await queries.insert(user)
       })
       pending.forEach(imported)
     } catch (error) {

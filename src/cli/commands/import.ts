@@ -4,7 +4,7 @@ import type { PasswordMode } from '../../import/normalize-row.js'
 import { openSource } from '../../import/open-source.js'
 import { reportDocument, reportLines } from '../../import/report.js'
 import { runImport } from '../../import/run-import.js'
-import { isSqlSource, isTableName, parseSourceSpec, type SqlSelection } from '../../import/source.js'
+import { isSqlSource, isTableName, parseSourceSpec, redactUrl, type SqlSelection } from '../../import/source.js'
 import { requireString, stringList, stringValue, UsageError, withServices, type Command, type Values } from '../command.js'
 
 function readSelection(values: Values, sql: boolean): SqlSelection {
@@ -73,7 +73,7 @@ cannot be read (source_unreadable) or the mapping does not fit it (mapping_inval
     const { values, output } = context
     const from = requireString(values, 'from')
     const spec = parseSourceSpec(from)
-    if (!spec) throw new UsageError(`--from ${from}: expected sqlite:PATH, postgres://..., mysql://..., FILE.json or FILE.csv`)
+    if (!spec) throw new UsageError(`--from ${redactUrl(from)}: expected sqlite:PATH, postgres://..., mysql://..., FILE.json or FILE.csv`)
     const selection = readSelection(values, isSqlSource(spec))
     const passwords = readPasswordMode(values)
     const dryRun = values['dry-run'] === true
