@@ -202,7 +202,7 @@ describe('tessera command line', () => {
     { name: 'a bad --per-page', args: ['users', 'list', '--per-page', '1000'], stderr: /--per-page/ },
     { name: 'a stray positional argument', args: ['sessions', 'prune', 'now'], stderr: /usage/ },
     { name: 'no command at all', args: [], stderr: /Usage: tessera/ },
-    { name: 'import, reserved for issue 8', args: ['import'], stderr: /issue 8/ },
+    { name: 'import without --from', args: ['import'], stderr: /missing --from/ },
   ]
   for (const { name, args, stderr } of usageErrors) {
     it(`${name} exits 2`, async () => {
