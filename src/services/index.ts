@@ -4,6 +4,7 @@ import { createAccessTokens, type AccessTokens } from './access-tokens.js'
 import { loadEncryptionKey } from './jwe-key.js'
 import { createKeyRing, type KeyRing } from './keyring.js'
 import { pruneExpiredKeys } from './key-store.js'
+import { createSigningKeyService, type SigningKeyService } from './signing-keys.js'
 import type { JwksDocument } from './keys.js'
 import { createLogin, type Login } from './login.js'
 import { createLoginFailures } from './login-failures.js'
@@ -26,6 +27,8 @@ export interface Services {
   login: Login
   /** The signing keys: the active one, and retired ones still verifying. */
   keys: KeyRing
+  /** Listing, generating and rotating keys (CLI and /admin/keys). */
+  signingKeys: SigningKeyService
   /** The JWKS as it stands now (it follows rotations). */
   readonly jwks: JwksDocument
   /** Set when `REDIS_URL` is: revocations and limits are shared through it. */
@@ -100,6 +103,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     users,
     login,
     keys,
+    signingKeys: createSigningKeyService({ config, storage, now, keys }),
     get jwks() {
       return keys.jwks()
     },

@@ -114,8 +114,12 @@ export async function ensureActiveKey(config: Config, storage: Storage, encrypti
 /**
  * Adds a new key for `JWT_ALGORITHM`, which signs from now on; the active key
  * is retired. Returns the new key's record.
+ *
+ * @throws ConfigError naming KEY_ENCRYPTION_SECRET when stored keys are encrypted and the secret is missing or wrong.
  */
 export async function rotateKey(config: Config, storage: Storage, encryption: KeyEncryption | undefined, now: () => number): Promise<SigningKeyRecord> {
+  // Refused, as a start would be, when the stored keys do not open: a forgotten secret must not leave a new key in clear beside encrypted ones.
+  for (const record of await storage.signingKeys.list()) await importStoredKey(record, encryption)
   const key = await generateKey(config.jwtAlgorithm)
   const privateKey = await encryptIfSet(encryption, key.kid, key.privateKey)
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -135,7 +139,8 @@ export interface KeyInfo {
   kid: string
   algorithm: string
   state: KeyState
-  createdAt: number
+  /** Null for a key pinned by the environment, which the database never saw. */
+  createdAt: number | null
   retiredAt: number | null
   /** Until when tokens it signed verify; null while active. */
   verifiesUntil: number | null
