@@ -56,7 +56,13 @@ export async function importStoredKey(record: SigningKeyRecord, encryption: KeyE
     if (encryption === undefined) throw secretMissing()
     material = await encryption.decrypt(record.kid, material)
   }
-  const jwk = JSON.parse(material) as Record<string, string>
+  let jwk: Record<string, string>
+  try {
+    jwk = JSON.parse(material) as Record<string, string>
+  } catch {
+    // JSON.parse quotes the text it failed on; this text is a private key.
+    throw new Error(`signing key ${record.kid}: stored private key is not a JWK`)
+  }
   const algorithm = record.algorithm as JwtAlgorithm
   if (algorithm === 'HS256') {
     if (jwk.kty !== 'oct' || typeof jwk.k !== 'string') throw new Error(`signing key ${record.kid}: not an HS256 key`)
