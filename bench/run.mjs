@@ -2,6 +2,8 @@
 // npm run bench: every scenario of issue 3 in one run, against a baseline measured in the same run.
 // Loopback only, bounded in time; each server is started and stopped here by its pid.
 //   node bench/run.mjs [--connections 10] [--duration 10] [--only protected,me] [--out bench/results/latest.json]
+//   node bench/run.mjs --only tokens     sign/verify costs per algorithm alone (no server), printed and saved
+//   node bench/run.mjs --help
 import autocannon from 'autocannon'
 import { hash } from '@node-rs/argon2'
 import { availableParallelism } from 'node:os'
@@ -12,6 +14,7 @@ import { parseArgs } from 'node:util'
 import { cpuMs, rssMiB, sampleRss, startProcess } from './lib/processes.mjs'
 import { sampleLatency } from './lib/latency.mjs'
 import { insertRevokedSessions } from './lib/revocations.mjs'
+import { measureTokenCosts } from './lib/token-costs.mjs'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const { values: flags } = parseArgs({
@@ -21,8 +24,24 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     revoked: { type: 'string', default: '1000000' },
     out: { type: 'string', default: join(ROOT, 'bench/results/latest.json') },
+    help: { type: 'boolean', short: 'h' },
   },
 })
+if (flags.help) {
+  console.log(`Usage: npm run bench -- [options]
+
+Starts Tessera (the example app, SQLite) and measures each scenario with autocannon, against a
+bare-node baseline measured in the same run.
+  --connections N   concurrent connections (default 10)
+  --duration S      seconds per scenario (default 10)
+  --only LIST       comma-separated scenarios: fastify, protected, me, refresh, login, storm,
+                    revoked-1m, tokens (default: all). "tokens" alone starts no server.
+  --revoked N       revoked sessions for revoked-1m (default 1000000)
+  --out FILE        JSON report (default bench/results/latest.json)
+Scenario "tokens": signs/s and verifies/s of jose per algorithm (HS256, RS256, ES256, EdDSA)
+on one core, without the verified-token cache.`)
+  process.exit(0)
+}
 const connections = Number(flags.connections)
 const duration = Number(flags.duration)
 const only = flags.only ? new Set(flags.only.split(',')) : undefined
@@ -88,7 +107,22 @@ async function eventLoopMaxMs(url) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
+/** The sign/verify section (scenario "tokens"): printed, and saved in the report as token_costs. */
+async function tokenCosts() {
+  const rows = await measureTokenCosts()
+  console.log('token costs: jose on one core, no cache')
+  console.table(rows)
+  return rows
+}
+
 async function main() {
+  if (only && only.size === 1 && only.has('tokens')) {
+    const report = { date: new Date().toISOString(), node: process.version, token_costs: await tokenCosts() }
+    mkdirSync(dirname(flags.out), { recursive: true })
+    writeFileSync(flags.out, JSON.stringify(report, null, 2))
+    console.log(`written ${flags.out}`)
+    return
+  }
   const work = mkdtempSync(join(tmpdir(), 'tessera-bench-'))
   const database = join(work, 'bench.db')
   const tesseraEnv = {
@@ -284,7 +318,9 @@ async function main() {
     if (extra.length) console.log(`${row.scenario}: ${extra.map(([k, v]) => `${k}=${v}`).join(' ')}`)
   }
   console.log(`notes: ${Object.entries(notes).map(([k, v]) => `${k}=${v}`).join(' ')}`)
-  const report = { date: new Date().toISOString(), node: process.version, cores: availableParallelism(), connections, duration_s: duration, rows, notes }
+  // After the servers have stopped, so the section has the core to itself.
+  const token_costs = wanted('tokens') ? await tokenCosts() : undefined
+  const report = { date: new Date().toISOString(), node: process.version, cores: availableParallelism(), connections, duration_s: duration, rows, notes, token_costs }
   mkdirSync(dirname(flags.out), { recursive: true })
   writeFileSync(flags.out, JSON.stringify(report, null, 2))
   console.log(`written ${flags.out}`)

@@ -53,6 +53,17 @@ export function readPrivateKeyFile(algorithm: AsymmetricAlgorithm, file: string)
     // node's message may quote the decoder; ours says what we expected and nothing of the content.
     throw new KeyFileError(`${JSON.stringify(file)} is not an unencrypted PEM private key (PKCS#1, SEC1 or PKCS#8)`)
   }
+  checkPrivateKey(algorithm, key)
+  return key
+}
+
+/**
+ * Checks that `key` fits `algorithm` (RFC 8725 §3.1, one algorithm per key):
+ * the type, the curve, and at least 2048 bits for RSA.
+ *
+ * @throws KeyFileError with a one-line reason.
+ */
+export function checkPrivateKey(algorithm: AsymmetricAlgorithm, key: KeyObject): void {
   const required = REQUIRED_KEY[algorithm]
   const type = key.asymmetricKeyType ?? 'unknown'
   const curve = key.asymmetricKeyDetails?.namedCurve
@@ -66,7 +77,6 @@ export function readPrivateKeyFile(algorithm: AsymmetricAlgorithm, file: string)
   if (type === 'rsa' && (bits === undefined || bits < MIN_RSA_BITS)) {
     throw new KeyFileError(`holds an RSA key of ${bits ?? 'unknown'} bits; ${algorithm} needs at least ${MIN_RSA_BITS}`)
   }
-  return key
 }
 
 /** node:crypto's (OpenSSL's) curve names, as RFC 7518 §6.2.1.1 spells them. */

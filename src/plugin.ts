@@ -6,6 +6,7 @@ import { authenticatePlugin } from './http/plugins/authenticate.js'
 import { bodyGuardsPlugin } from './http/plugins/body-guards.js'
 import { metricsPlugin } from './http/plugins/metrics.js'
 import { problemPlugin } from './http/plugins/problem.js'
+import { adminKeyRoutes } from './http/routes/admin-keys.js'
 import { adminUserRoutes } from './http/routes/admin-users.js'
 import { authRoutes } from './http/routes/auth.js'
 import { healthRoutes } from './http/routes/health.js'
@@ -58,6 +59,7 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
       await scope.register(meRoutes, { services })
       await scope.register(sessionRoutes, { services })
       await scope.register(adminUserRoutes, { services })
+      await scope.register(adminKeyRoutes, { services })
       await scope.register(wellKnownRoutes, { services })
       await scope.register(introspectRoutes, { services })
       await scope.register(healthRoutes, { services })

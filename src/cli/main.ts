@@ -5,6 +5,9 @@ import { AppError } from '../errors.js'
 import { readEnvironment } from '../serve.js'
 import { UsageError, type Command, type CommandContext, type OptionSpecs, type Values } from './command.js'
 import { importCommand } from './commands/import.js'
+import { keysGenerateCommand } from './commands/keys-generate.js'
+import { keysListCommand } from './commands/keys-list.js'
+import { keysRotateCommand } from './commands/keys-rotate.js'
 import { migrateStatusCommand, migrateUpCommand } from './commands/migrate.js'
 import { serveCommand } from './commands/serve.js'
 import { sessionsPruneCommand } from './commands/sessions-prune.js'
@@ -33,6 +36,9 @@ const COMMANDS: Command[] = [
   usersSetPasswordCommand,
   usersSetRoleCommand,
   usersDeactivateCommand,
+  keysGenerateCommand,
+  keysRotateCommand,
+  keysListCommand,
   sessionsPruneCommand,
   importCommand,
 ]

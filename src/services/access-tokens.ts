@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { errors as joseErrors, jwtVerify, SignJWT, type CryptoKey, type JWSHeaderParameters, type JWTPayload } from 'jose'
+import { errors as joseErrors, jwtVerify, SignJWT, type JWSHeaderParameters, type JWTPayload } from 'jose'
 import { AppError } from '../errors.js'
 import type { Config } from '../config.js'
 import { looksLikeRefreshToken } from './refresh-tokens.js'
 import type { RevocationList } from './revocation.js'
-import type { SigningKey } from './keys.js'
-import { createTokenEncryption, type TokenEncryption } from './jwe-key.js'
+import type { KeyRing, VerifyingKey } from './keyring.js'
+import { createTokenEncryption, type EncryptionKey, type TokenEncryption } from './jwe-key.js'
 import { createVerifiedTokenCache } from './verified-token-cache.js'
 
 /** Who made an authenticated request: read from a verified, unrevoked access token. */
@@ -46,23 +46,36 @@ export const ACCESS_TOKEN_TYPE = 'at+jwt'
 /** Enough for every live token of a busy instance; about 1 KB each at worst. */
 const VERIFIED_CACHE_ENTRIES = 50_000
 
+/** Every algorithm a key may have; each key still accepts only its own (see keyForHeader). */
+const ALGORITHMS = ['HS256', 'RS256', 'ES256', 'EdDSA']
+
 export async function createAccessTokens(options: {
   config: Config
-  signingKey: SigningKey
+  keys: KeyRing
+  /** Required with `ACCESS_TOKEN_FORMAT=jwe` (see jwe-key.ts loadEncryptionKey). */
+  encryption?: EncryptionKey | undefined
   revocation: RevocationList
   now: () => number
 }): Promise<AccessTokens> {
-  const { config, revocation, now } = options
-  const { algorithm, signKey, verifyKey, kid } = await importKeys(options.signingKey)
-  const algorithms = [algorithm] // RFC 8725 §3.1: one algorithm per key, never read from the token
+  const { config, keys, revocation, now } = options
   const verified = createVerifiedTokenCache<AuthContext>(VERIFIED_CACHE_ENTRIES)
-  const encryption = await importEncryption(config, options.signingKey)
-  // The key is always ours, chosen by kid alone: header jwk/jku/x5u/x5c are never looked at, let alone fetched.
-  // HS256 keys carry no kid, so a token naming one was not made by us; an asymmetric token must name our key's
-  // thumbprint (API.md: unknown kid is token_invalid).
-  const keyForHeader = (header: JWSHeaderParameters) => {
-    if (header.kid !== kid) throw new joseErrors.JWSInvalid('unknown kid')
-    return verifyKey
+  const encryption = await importEncryption(config, options.encryption)
+
+  /**
+   * The key is always ours, chosen by kid alone: header jwk/jku/x5u/x5c are
+   * never looked at, let alone fetched, and the key's own algorithm is the only
+   * one allowed (RFC 8725 §3.1), whatever `alg` the token claims. A kid we do
+   * not know reloads the ring (at most once a second): another instance may
+   * have rotated. No kid at all is only accepted by the legacy HS256 key, for
+   * tokens issued before tokens carried one.
+   */
+  async function keyForHeader(header: JWSHeaderParameters): Promise<VerifyingKey> {
+    const kid: unknown = header.kid
+    if (kid !== undefined && typeof kid !== 'string') throw new joseErrors.JWSInvalid('kid is not a string')
+    const entry = keys.find(kid) ?? (kid === undefined ? undefined : await keys.findAfterReload(kid))
+    if (entry === undefined) throw new joseErrors.JWSInvalid('unknown kid')
+    if (header.alg !== entry.key.algorithm) throw new joseErrors.JOSEAlgNotAllowed('alg is not the key\'s algorithm')
+    return entry
   }
 
   async function verifySignatureAndClaims(token: string): Promise<AuthContext> {
@@ -72,36 +85,47 @@ export async function createAccessTokens(options: {
     // With JWE required, a plain JWS (or anything else that does not decrypt) is token_invalid, whatever it says.
     const jws = encryption === undefined ? token : await decryptOrInvalid(encryption, token)
     let payload: JWTPayload
+    let usedKey: VerifyingKey | undefined
     try {
-      ;({ payload } = await jwtVerify(jws, keyForHeader, {
-        algorithms,
+      ;({ payload } = await jwtVerify(
+        jws,
+        async (header) => {
+          usedKey = await keyForHeader(header)
+          return usedKey.key.verifyKey
+        },
+        {
+        algorithms: ALGORITHMS,
         issuer: config.jwtIssuer,
         audience: config.jwtAudience,
         typ: ACCESS_TOKEN_TYPE,
         clockTolerance: config.jwtLeeway,
         currentDate: new Date(at),
         requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
-      }))
+      },
+      ))
     } catch (error) {
       throw translateJoseError(error)
     }
     const context = toAuthContext(payload)
-    verified.set(token, context, (context.expiresAt + config.jwtLeeway) * 1000)
+    // Never cached past the key's own end: a retired key's tokens stop at the same instant, cached or not.
+    verified.set(token, context, Math.min((context.expiresAt + config.jwtLeeway) * 1000, usedKey!.verifiesUntil))
     return context
   }
 
   return {
     async sign(claims) {
       const issuedAt = Math.floor(now() / 1000)
+      // Read per token: after a rotation (here or on another instance) the next token uses the new key.
+      const key = keys.active()
       const token = await new SignJWT({ sid: claims.sessionId, roles: claims.roles, fresh: claims.fresh })
-        .setProtectedHeader(kid === undefined ? { alg: algorithm, typ: ACCESS_TOKEN_TYPE } : { alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid })
+        .setProtectedHeader({ alg: key.algorithm, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
         .setIssuer(config.jwtIssuer)
         .setAudience(config.jwtAudience)
         .setSubject(claims.userId)
         .setIssuedAt(issuedAt)
         .setExpirationTime(issuedAt + config.accessTokenTtl)
         .setJti(randomUUID())
-        .sign(signKey)
+        .sign(key.signKey)
       // RFC 7519 §11.2: sign, then encrypt, so the signature covers the claims and clients see neither.
       return { token: encryption === undefined ? token : await encryption.encrypt(token), expiresIn: config.accessTokenTtl }
     },
@@ -118,19 +142,10 @@ export async function createAccessTokens(options: {
   }
 }
 
-/** The keys jose signs and verifies with, imported once; handing jose raw bytes would import them again on every call. */
-async function importKeys(signingKey: SigningKey): Promise<{ algorithm: SigningKey['algorithm']; signKey: CryptoKey; verifyKey: CryptoKey; kid: string | undefined }> {
-  if (signingKey.algorithm !== 'HS256') {
-    return { algorithm: signingKey.algorithm, signKey: signingKey.privateKey, verifyKey: signingKey.publicKey, kid: signingKey.kid }
-  }
-  const key = await crypto.subtle.importKey('raw', signingKey.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
-  return { algorithm: 'HS256', signKey: key, verifyKey: key, kid: undefined }
-}
-
-async function importEncryption(config: Config, signingKey: SigningKey): Promise<TokenEncryption | undefined> {
+async function importEncryption(config: Config, key: EncryptionKey | undefined): Promise<TokenEncryption | undefined> {
   if (config.accessTokenFormat !== 'jwe') return undefined
-  if (signingKey.encryption === undefined) throw new TypeError('ACCESS_TOKEN_FORMAT=jwe needs signingKey.encryption (loadSigningKey provides it)')
-  return createTokenEncryption(signingKey.encryption)
+  if (key === undefined) throw new TypeError('ACCESS_TOKEN_FORMAT=jwe needs options.encryption (loadEncryptionKey provides it)')
+  return createTokenEncryption(key)
 }
 
 /** Every decryption failure is the same `token_invalid`: which part was wrong is no business of the presenter's. */

@@ -2,7 +2,11 @@ import cluster from 'node:cluster'
 import type { Config } from '../config.js'
 import type { Storage } from '../storage/index.js'
 import { createAccessTokens, type AccessTokens } from './access-tokens.js'
-import { jwksDocument, loadSigningKey, type JwksDocument } from './keys.js'
+import { loadEncryptionKey } from './jwe-key.js'
+import { createKeyRing, type KeyRing } from './keyring.js'
+import { pruneExpiredKeys } from './key-store.js'
+import { createSigningKeyService, type SigningKeyService } from './signing-keys.js'
+import type { JwksDocument } from './keys.js'
 import { createLogin, type Login } from './login.js'
 import { createLoginFailures } from './login-failures.js'
 import { createRedisLoginFailures } from './login-failures-redis.js'
@@ -23,7 +27,12 @@ export interface Services {
   sessions: SessionService
   users: UserService
   login: Login
-  jwks: JwksDocument
+  /** The signing keys: the active one, and retired ones still verifying. */
+  keys: KeyRing
+  /** Listing, generating and rotating keys (CLI and /admin/keys). */
+  signingKeys: SigningKeyService
+  /** The JWKS as it stands now (it follows rotations). */
+  readonly jwks: JwksDocument
   /** Set when `REDIS_URL` is: revocations and limits are shared through it. */
   redis: RedisConnections | undefined
   now: () => number
@@ -54,8 +63,9 @@ const SWEEP_INTERVAL_MS = 60_000
  */
 export async function createServices(config: Config, storage: Storage, deps: ServiceDeps = {}): Promise<Services> {
   const now = deps.now ?? Date.now
-  const signingKey = await loadSigningKey(config, storage.settings)
   const onError = (error: unknown) => deps.onBackgroundError?.(error)
+  const keys = await createKeyRing({ config, storage, now, onError })
+  const encryption = await loadEncryptionKey(config, storage.settings)
   const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix, onError) : undefined
   const revocation = createRevocationList(storage.revocations, {
     now,
@@ -71,7 +81,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   await revocation.load()
   await revocation.start()
   const passwords = createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit })
-  const accessTokens = await createAccessTokens({ config, signingKey, revocation, now })
+  const accessTokens = await createAccessTokens({ config, keys, encryption, revocation, now })
   const sessions = createSessionService({ config, storage, accessTokens, revocation, now })
   const users = createUserService({ config, storage, passwords, sessions, now })
   const failures = redis ? createRedisLoginFailures(redis.commands, redis.prefix, config.loginFailureLimit) : createLoginFailures(config.loginFailureLimit, now)
@@ -81,7 +91,8 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   const sweeper = setInterval(() => {
     const at = now()
     // A revoked session is kept as long as its access tokens could live, so reuse of its refresh token is still recognised.
-    Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs)]).catch(onError)
+    // Keys past their window go too (never the active one): tokens naming them are refused either way.
+    Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs), keys.pinned ? 0 : pruneExpiredKeys(config, storage, at)]).catch(onError)
   }, SWEEP_INTERVAL_MS)
   sweeper.unref()
 
@@ -94,11 +105,16 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     sessions,
     users,
     login,
-    jwks: jwksDocument(signingKey),
+    keys,
+    signingKeys: createSigningKeyService({ config, storage, now, keys }),
+    get jwks() {
+      return keys.jwks()
+    },
     redis,
     now,
     async stop() {
       clearInterval(sweeper)
+      keys.stop()
       revocation.stop()
       await passwords.close()
       await redis?.close()

@@ -1,40 +1,31 @@
-import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto'
+import { createHmac, createPublicKey, type KeyObject } from 'node:crypto'
 import { calculateJwkThumbprint, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose'
-import type { Config } from '../config.js'
-import { KeyFileError, readPrivateKeyFile, type AsymmetricAlgorithm } from '../key-file.js'
+import type { Config, JwtAlgorithm } from '../config.js'
+import { readPrivateKeyFile, type AsymmetricAlgorithm } from '../key-file.js'
 
 export { KeyFileError, readPrivateKeyFile, type AsymmetricAlgorithm } from '../key-file.js'
-import type { SettingQueries } from '../storage/settings.js'
-import { loadEncryptionKey, type EncryptionKey } from './jwe-key.js'
-
-
-export interface SymmetricSigningKey {
-  algorithm: 'HS256'
-  key: Uint8Array
-}
-
-export interface AsymmetricSigningKey {
-  algorithm: AsymmetricAlgorithm
-  privateKey: CryptoKey
-  publicKey: CryptoKey
-  /** RFC 7638 SHA-256 thumbprint of the public key, sent as the `kid` header. */
-  kid: string
-  /** The public JWK as the JWKS publishes it: key members plus `kid`, `alg`, `use`. */
-  jwk: Record<string, string>
-}
 
 /**
- * The signing key, and with `ACCESS_TOKEN_FORMAT=jwe` the key that then encrypts
- * the signed token. They travel together because both are what access tokens are made with.
+ * A signing key ready for jose: imported once as non-extractable CryptoKeys
+ * (raw bytes or PEM would be imported again on every call).
  */
-export type SigningKey = (SymmetricSigningKey | AsymmetricSigningKey) & { encryption?: EncryptionKey }
+export interface LoadedKey {
+  /** RFC 7638 thumbprint for asymmetric keys; a random id for HS256 (see keyIdOfSecret for pinned secrets). */
+  kid: string
+  /** The only algorithm this key signs or verifies with (RFC 8725 §3.1). */
+  algorithm: JwtAlgorithm
+  signKey: CryptoKey
+  verifyKey: CryptoKey
+  /** The public JWK as the JWKS publishes it (key members, `kid`, `alg`, `use`); undefined for HS256. */
+  jwk: Record<string, string> | undefined
+  /** Also verifies tokens without `kid`: the HS256 key in use before tokens carried one. */
+  legacy: boolean
+}
 
 /** The public half of every signing key, as RFC 7517 publishes it. */
 export interface JwksDocument {
   keys: Array<Record<string, string>>
 }
-
-const SECRET_SETTING = 'jwt_hs256_secret'
 
 /** The public members of each key type (RFC 7518 §6); anything else (`d`, `p`, `q`, ...) is never published. */
 const PUBLIC_MEMBERS: Record<string, readonly string[]> = {
@@ -43,48 +34,72 @@ const PUBLIC_MEMBERS: Record<string, readonly string[]> = {
   OKP: ['kty', 'crv', 'x'],
 }
 
-/**
- * The signing key `config` names. HS256: `JWT_SECRET` when given, otherwise 32
- * random bytes made on the first start and kept in the database, so tokens
- * survive restarts and every instance on the same database agrees. The
- * asymmetric algorithms: the key in `JWT_PRIVATE_KEY_FILE`. With
- * `ACCESS_TOKEN_FORMAT=jwe`, also the encryption key (see jwe-key.ts).
- *
- * @throws KeyFileError when the key file cannot be used (loadConfig reports it as a ConfigError first).
- */
-export async function loadSigningKey(config: Config, settings: SettingQueries): Promise<SigningKey> {
-  const signing = await loadSignatureKey(config, settings)
-  const encryption = await loadEncryptionKey(config, settings)
-  return encryption === undefined ? signing : { ...signing, encryption }
-}
-
-async function loadSignatureKey(config: Config, settings: SettingQueries): Promise<SigningKey> {
-  if (config.jwtAlgorithm !== 'HS256') {
-    if (config.jwtPrivateKeyFile === undefined) throw new KeyFileError(`required when JWT_ALGORITHM is ${config.jwtAlgorithm}`)
-    return importSigningKey(config.jwtAlgorithm, readPrivateKeyFile(config.jwtAlgorithm, config.jwtPrivateKeyFile))
-  }
-  if (config.jwtSecret !== undefined) return { algorithm: 'HS256', key: new TextEncoder().encode(config.jwtSecret) }
-  const stored = await settings.getOrInsert(SECRET_SETTING, randomBytes(32).toString('base64url'))
-  return { algorithm: 'HS256', key: Buffer.from(stored, 'base64url') }
-}
-
-/** Turns a checked node:crypto private key into the non-extractable CryptoKeys jose signs and verifies with. */
-export async function importSigningKey(algorithm: AsymmetricAlgorithm, key: KeyObject): Promise<AsymmetricSigningKey> {
+/** Only the public members of `key`'s JWK, whatever else node exports. */
+export function publicJwkOf(key: KeyObject): Record<string, string> {
   const exported = createPublicKey(key).export({ format: 'jwk' }) as Record<string, unknown>
-  const members = PUBLIC_MEMBERS[String(exported.kty)] ?? []
   const publicJwk: Record<string, string> = {}
-  for (const member of members) {
+  for (const member of PUBLIC_MEMBERS[String(exported.kty)] ?? []) {
     const value = exported[member]
     if (typeof value === 'string') publicJwk[member] = value
   }
-  const kid = await calculateJwkThumbprint(publicJwk as JWK, 'sha256')
-  const privateKey = await importPKCS8(key.export({ type: 'pkcs8', format: 'pem' }).toString(), algorithm)
-  const publicKey = (await importJWK({ ...publicJwk, alg: algorithm }, algorithm)) as CryptoKey
-  return { algorithm, privateKey, publicKey, kid, jwk: { ...publicJwk, kid, alg: algorithm, use: 'sig' } }
+  return publicJwk
 }
 
-/** The JWKS: the public key of an asymmetric algorithm; nothing for HS256, whose key is secret. */
-export function jwksDocument(key: SigningKey): JwksDocument {
-  if (key.algorithm === 'HS256') return { keys: [] }
-  return { keys: [{ ...key.jwk }] }
+/** RFC 7638 SHA-256 thumbprint of a public key: its `kid`. */
+export function thumbprintOf(publicJwk: Record<string, string>): Promise<string> {
+  return calculateJwkThumbprint(publicJwk as JWK, 'sha256')
+}
+
+/** Imports a checked node:crypto private key (see key-file.ts) for `algorithm`; its kid is its thumbprint. */
+export async function importAsymmetricKey(algorithm: AsymmetricAlgorithm, key: KeyObject): Promise<LoadedKey> {
+  const publicJwk = publicJwkOf(key)
+  const kid = await thumbprintOf(publicJwk)
+  const signKey = await importPKCS8(key.export({ type: 'pkcs8', format: 'pem' }).toString(), algorithm)
+  const verifyKey = (await importJWK({ ...publicJwk, alg: algorithm }, algorithm)) as CryptoKey
+  return { kid, algorithm, signKey, verifyKey, jwk: { ...publicJwk, kid, alg: algorithm, use: 'sig' }, legacy: false }
+}
+
+export async function importHs256Key(kid: string, secret: Uint8Array, legacy: boolean): Promise<LoadedKey> {
+  const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+  return { kid, algorithm: 'HS256', signKey: key, verifyKey: key, jwk: undefined, legacy }
+}
+
+/**
+ * The `kid` of a pinned `JWT_SECRET`. It must be the same on every instance that
+ * shares only the environment, so it cannot be random; an HMAC of a fixed label
+ * under the secret reveals nothing an HS256 signature does not already reveal
+ * (both let a guess of the secret be checked offline, which 32 bytes defeat).
+ */
+export function keyIdOfSecret(secret: Uint8Array): string {
+  return createHmac('sha256', secret).update('tessera signing key id').digest('base64url').slice(0, 22)
+}
+
+/**
+ * The key pinned by the environment, or undefined when keys live in the
+ * database: `JWT_SECRET` for HS256, `JWT_PRIVATE_KEY_FILE` for the others.
+ * A pinned HS256 secret also verifies tokens without `kid`, as every token
+ * signed with it before tokens carried one lacks it.
+ *
+ * @throws KeyFileError when the key file cannot be used (loadConfig reports it as a ConfigError first).
+ */
+export async function loadPinnedKey(config: Config): Promise<LoadedKey | undefined> {
+  if (config.jwtAlgorithm === 'HS256') {
+    if (config.jwtSecret === undefined) return undefined
+    const secret = new TextEncoder().encode(config.jwtSecret)
+    return importHs256Key(keyIdOfSecret(secret), secret, true)
+  }
+  if (config.jwtPrivateKeyFile === undefined) return undefined
+  return importAsymmetricKey(config.jwtAlgorithm, readPrivateKeyFile(config.jwtAlgorithm, config.jwtPrivateKeyFile))
+}
+
+/** True when the environment pins the signing key, so the database's keys are not used and cannot be rotated. */
+export function isKeyPinned(config: Config): boolean {
+  return config.jwtAlgorithm === 'HS256' ? config.jwtSecret !== undefined : config.jwtPrivateKeyFile !== undefined
+}
+
+/** The JWKS of `keys`: the public keys of the asymmetric ones; HS256 keys are secret and never appear. */
+export function jwksDocument(keys: Iterable<LoadedKey>): JwksDocument {
+  const published: Array<Record<string, string>> = []
+  for (const key of keys) if (key.jwk !== undefined) published.push({ ...key.jwk })
+  return { keys: published }
 }

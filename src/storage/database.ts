@@ -60,10 +60,29 @@ export interface SettingsTable {
   value: string
 }
 
+/**
+ * Keys that sign access tokens (issue 5): one algorithm each (RFC 8725 §3.1).
+ * The active key has `retired_at` null; a retired one verifies until every
+ * token it signed has expired, then is deleted.
+ */
+export interface SigningKeysTable {
+  kid: string
+  algorithm: string
+  /** A private JWK as JSON, or a compact JWE of it when `KEY_ENCRYPTION_SECRET` is set. */
+  private_key: string
+  /** The public JWK as JSON; null for HS256. */
+  public_key: string | null
+  /** 1 for the HS256 secret migrated from `settings`: it alone verifies tokens without `kid`. */
+  legacy: number
+  created_at: number
+  retired_at: number | null
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
   refresh_tokens: RefreshTokensTable
   revoked_sessions: RevokedSessionsTable
   settings: SettingsTable
+  signing_keys: SigningKeysTable
 }

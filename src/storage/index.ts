@@ -3,6 +3,7 @@ import { migrateToLatest } from './migrations/index.js'
 import { createRevocationQueries, type RevocationQueries } from './revocations.js'
 import { createSessionQueries, type SessionQueries } from './sessions.js'
 import { createSettingQueries, type SettingQueries } from './settings.js'
+import { createSigningKeyQueries, type SigningKeyQueries } from './signing-keys.js'
 import { createUserQueries, type UserQueries } from './users.js'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
@@ -15,6 +16,7 @@ export interface Storage {
   sessions: SessionQueries
   revocations: RevocationQueries
   settings: SettingQueries
+  signingKeys: SigningKeyQueries
   ping(): Promise<void>
   close(): Promise<void>
 }
@@ -63,6 +65,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     sessions: createSessionQueries(db),
     revocations: createRevocationQueries(db, capabilities),
     settings: createSettingQueries(db, capabilities),
+    signingKeys: createSigningKeyQueries(db),
     ping: connection.ping,
     close: connection.close,
   }

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose'
-import { startServer, assertRefusedAtStart, type RunningServer } from '../helpers/server.js'
+import { startServer, assertRefusedAtStart, TEST_JWT_SECRET, type RunningServer } from '../helpers/server.js'
 import { api, login, register, type Account, type ApiResponse } from '../helpers/client.js'
 import { startKeyHost, type KeyHost } from '../helpers/key-host.js'
 
@@ -273,12 +273,17 @@ describe('JWT_ALGORITHM=HS256 (the default)', () => {
   })
   after(() => server.stop())
 
-  it('publishes an empty JWKS and issues tokens without kid', async () => {
+  it('publishes an empty JWKS and issues tokens whose kid names the secret without revealing it', async () => {
     const response = await api(server.url, '/.well-known/jwks.json')
     assert.equal(response.status, 200)
     assert.deepEqual(response.body, { keys: [] })
     const account = await register(server.url)
-    assert.deepEqual(decodeProtectedHeader(account.accessToken), { alg: 'HS256', typ: 'at+jwt' })
+    const header = decodeProtectedHeader(account.accessToken)
+    assert.deepEqual(Object.keys(header).sort(), ['alg', 'kid', 'typ'])
+    assert.equal(header.alg, 'HS256')
+    // Derived from JWT_SECRET (so instances sharing it agree), never the secret itself.
+    assert.match(header.kid!, /^[A-Za-z0-9_-]{22}$/)
+    assert.equal(header.kid!.includes(TEST_JWT_SECRET), false)
   })
 })
 
@@ -297,7 +302,6 @@ describe('a key file that does not fit stops the server at start', { concurrency
     { name: 'a missing file', env: () => ({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: join(keyDir, 'no-such-file.pem') }), variable: 'JWT_PRIVATE_KEY_FILE' },
     { name: 'a garbage file', env: () => ({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY_FILE: writeKeyFile('garbage.pem', '-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n') }), variable: 'JWT_PRIVATE_KEY_FILE' },
     { name: 'a public key instead of a private one', env: () => ({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: writeKeyFile('public.pem', createPublicKey(p384).export({ type: 'spki', format: 'pem' })) }), variable: 'JWT_PRIVATE_KEY_FILE' },
-    { name: 'RS256 without JWT_PRIVATE_KEY_FILE', env: () => ({ JWT_ALGORITHM: 'RS256' }), variable: 'JWT_PRIVATE_KEY_FILE' },
     { name: 'an unknown algorithm', env: () => ({ JWT_ALGORITHM: 'RS512' }), variable: 'JWT_ALGORITHM' },
   ]
   for (const c of cases) {
@@ -306,4 +310,24 @@ describe('a key file that does not fit stops the server at start', { concurrency
       assert.doesNotMatch(line, /PRIVATE KEY|^\s+at /, 'no key material, no stack trace')
     })
   }
+})
+
+describe('an asymmetric algorithm without JWT_PRIVATE_KEY_FILE', () => {
+  it('starts with a key generated into the database, published in the JWKS, whose kid is its thumbprint', async () => {
+    const server = await startServer({ JWT_ALGORITHM: 'RS256', JWT_SECRET: '' })
+    try {
+      const account = await register(server.url)
+      const header = decodeProtectedHeader(account.accessToken)
+      assert.equal(header.alg, 'RS256')
+      const { keys } = (await api(server.url, '/.well-known/jwks.json')).body as { keys: Json[] }
+      assert.equal(keys.length, 1)
+      assert.equal(keys[0]!.kid, header.kid)
+      assert.equal(await calculateJwkThumbprint(keys[0] as JWK, 'sha256'), header.kid)
+      for (const member of PRIVATE_MEMBERS) assert.equal(member in keys[0]!, false, `JWKS carries private member ${member}`)
+      const verified = await runVerifyExample(server.url, account.accessToken)
+      assert.equal(verified.code, 0, verified.stderr)
+    } finally {
+      await server.stop()
+    }
+  })
 })

@@ -69,7 +69,10 @@ describe('token forging helpers', () => {
   })
 
   it('the server issues HS256 tokens typed at+jwt with the claims of the brief', () => {
-    assert.deepEqual(decodeProtectedHeader(account.accessToken), { alg: 'HS256', typ: 'at+jwt' })
+    // Every token names its key (issue 5); for a pinned JWT_SECRET the kid is derived from it, never the secret itself.
+    const { kid, ...header } = decodeProtectedHeader(account.accessToken)
+    assert.deepEqual(header, { alg: 'HS256', typ: 'at+jwt' })
+    assert.match(kid ?? '', /^[A-Za-z0-9_-]{22}$/)
     const claims = decodeJwt(account.accessToken)
     for (const claim of ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'sid', 'roles', 'fresh']) assert.ok(claim in claims, claim)
   })

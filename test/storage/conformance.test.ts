@@ -11,6 +11,7 @@ import { describeMigrations } from './cases/migrations.js'
 import { describeRevocations } from './cases/revocations.js'
 import { describeSessions } from './cases/sessions.js'
 import { describeSettings } from './cases/settings.js'
+import { describeSigningKeys } from './cases/signing-keys.js'
 import { describeUsers } from './cases/users.js'
 import type { Suite } from './cases/suite.js'
 
@@ -44,5 +45,6 @@ for (const dialect of DIALECTS) {
     describeSessions(suite)
     describeRevocations(suite)
     describeSettings(suite)
+    describeSigningKeys(suite)
   })
 }

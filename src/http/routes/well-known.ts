@@ -17,7 +17,7 @@ export async function wellKnownRoutes(app: FastifyInstance, { services }: { serv
     },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300')
-      return services.jwks
+      return services.keys.jwks()
     },
   )
 }

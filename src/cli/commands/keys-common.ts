@@ -1,0 +1,42 @@
+import { openStorage } from '../../storage/index.js'
+import type { KeyInfo } from '../../services/key-store.js'
+import { createSigningKeyService, type SigningKeyService } from '../../services/signing-keys.js'
+import { configFrom, type CommandContext } from '../command.js'
+import { row } from '../output.js'
+
+/**
+ * The signing-key service over migrated storage, without the rest of the
+ * services: listing keys must not generate one, and no command here needs
+ * password hashing or the revocation poll. A running server learns of the
+ * change from its one-second poll.
+ */
+export async function withKeyService<T>(context: CommandContext, work: (keys: SigningKeyService) => Promise<T>): Promise<T> {
+  const config = configFrom(context)
+  const storage = await openStorage(config.databaseUrl, config)
+  try {
+    return await work(createSigningKeyService({ config, storage, now: Date.now }))
+  } finally {
+    await storage.close()
+  }
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+/** The `--json` form: the same fields as `GET /admin/keys`. */
+export function keyDocument(key: KeyInfo) {
+  return {
+    kid: key.kid,
+    algorithm: key.algorithm,
+    state: key.state,
+    created_at: iso(key.createdAt),
+    retired_at: iso(key.retiredAt),
+    verifies_until: iso(key.verifiesUntil),
+    public_jwk: key.publicJwk,
+  }
+}
+
+/** kid, algorithm, state (`active`, `retired until <T>`, `expired`), created, retired: tab-separated. */
+export function keyLine(key: KeyInfo): string {
+  const state = key.state === 'retired' ? `retired until ${iso(key.verifiesUntil)}` : key.state
+  return row(key.kid, key.algorithm, state, iso(key.createdAt) ?? 'pinned', iso(key.retiredAt))
+}
