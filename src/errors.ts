@@ -43,6 +43,8 @@ export interface AppErrorOptions {
   errors?: FieldError[]
   headers?: Record<string, string>
   cause?: unknown
+  /** The account the failure concerns (an attacked login, a replayed refresh token), for the audit log. Never sent. */
+  subjectId?: string
 }
 
 /**
@@ -60,6 +62,7 @@ export class AppError extends Error {
   readonly statusCode: number
   readonly errors?: FieldError[]
   readonly headers?: Record<string, string>
+  readonly subjectId?: string
 
   constructor(code: ErrorCode, detail?: string, options: AppErrorOptions = {}) {
     super(detail ?? ERROR_CODES[code].title, options.cause === undefined ? undefined : { cause: options.cause })
@@ -69,6 +72,7 @@ export class AppError extends Error {
     this.statusCode = this.status
     if (options.errors) this.errors = options.errors
     if (options.headers) this.headers = options.headers
+    if (options.subjectId) this.subjectId = options.subjectId
   }
 }
 

@@ -2,10 +2,12 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Services } from './services/index.js'
 import { registerAuthRateLimit } from './http/plugins/auth-rate-limit.js'
+import { auditPlugin } from './http/plugins/audit.js'
 import { authenticatePlugin } from './http/plugins/authenticate.js'
 import { bodyGuardsPlugin } from './http/plugins/body-guards.js'
 import { metricsPlugin } from './http/plugins/metrics.js'
 import { problemPlugin } from './http/plugins/problem.js'
+import { adminAuditRoutes } from './http/routes/admin-audit.js'
 import { adminKeyRoutes } from './http/routes/admin-keys.js'
 import { adminUserRoutes } from './http/routes/admin-users.js'
 import { authRoutes } from './http/routes/auth.js'
@@ -49,6 +51,7 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
     app.addSchema(TokenResponse)
     await app.register(problemPlugin)
     await app.register(authenticatePlugin, { services })
+    await app.register(auditPlugin, { services })
     await app.register(async function tesseraRoutes(scope: FastifyInstance) {
       scope.setValidatorCompiler(createValidatorCompiler())
       await scope.register(bodyGuardsPlugin)
@@ -60,6 +63,7 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
       await scope.register(sessionRoutes, { services })
       await scope.register(adminUserRoutes, { services })
       await scope.register(adminKeyRoutes, { services })
+      await scope.register(adminAuditRoutes, { services })
       await scope.register(wellKnownRoutes, { services })
       await scope.register(introspectRoutes, { services })
       await scope.register(healthRoutes, { services })

@@ -3,6 +3,7 @@ import type { Config } from '../config.js'
 import type { Storage } from '../storage/index.js'
 import { createAccessTokens, type AccessTokens } from './access-tokens.js'
 import { loadEncryptionKey } from './jwe-key.js'
+import { createAuditLog, type AuditLog } from './audit.js'
 import { createKeyRing, type KeyRing } from './keyring.js'
 import { pruneExpiredKeys } from './key-store.js'
 import { createSigningKeyService, type SigningKeyService } from './signing-keys.js'
@@ -27,6 +28,8 @@ export interface Services {
   sessions: SessionService
   users: UserService
   login: Login
+  /** Security events (issue 7): recorded by the HTTP layer and the CLI, read by GET /admin/audit. */
+  audit: AuditLog
   /** The signing keys: the active one, and retired ones still verifying. */
   keys: KeyRing
   /** Listing, generating and rotating keys (CLI and /admin/keys). */
@@ -86,13 +89,14 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   const users = createUserService({ config, storage, passwords, sessions, now })
   const failures = redis ? createRedisLoginFailures(redis.commands, redis.prefix, config.loginFailureLimit) : createLoginFailures(config.loginFailureLimit, now)
   const login = createLogin({ storage, passwords, failures, sessions, now })
+  const audit = createAuditLog({ storage, retentionSeconds: config.auditRetention, now, onError })
 
   const retentionMs = (config.accessTokenTtl + config.jwtLeeway) * 1000
   const sweeper = setInterval(() => {
     const at = now()
     // A revoked session is kept as long as its access tokens could live, so reuse of its refresh token is still recognised.
     // Keys past their window go too (never the active one): tokens naming them are refused either way.
-    Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs), keys.pinned ? 0 : pruneExpiredKeys(config, storage, at)]).catch(onError)
+    Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs), keys.pinned ? 0 : pruneExpiredKeys(config, storage, at), audit.prune()]).catch(onError)
   }, SWEEP_INTERVAL_MS)
   sweeper.unref()
 
@@ -105,6 +109,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     sessions,
     users,
     login,
+    audit,
     keys,
     signingKeys: createSigningKeyService({ config, storage, now, keys }),
     get jwks() {
@@ -114,6 +119,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     now,
     async stop() {
       clearInterval(sweeper)
+      await audit.stop()
       keys.stop()
       revocation.stop()
       await passwords.close()

@@ -35,7 +35,9 @@ export function createLogin(deps: {
     // Counted per account (so email and username share one budget), or per login string for
     // unknown accounts, which from outside behaves exactly the same.
     const failureKey = `${user ? `id:${user.id}` : `login:${identifier}`}|${client.ip ?? ''}`
-    await failures.assertAllowed(failureKey)
+    await failures.assertAllowed(failureKey).catch((error: unknown) => {
+      throw error instanceof AppError && user ? withSubject(error, user.id) : error
+    })
 
     if (!user) {
       await passwords.dummyVerify(credentials.password)
@@ -45,14 +47,14 @@ export function createLogin(deps: {
     const { ok, needsRehash } = await passwords.check(user.passwordHash, credentials.password)
     if (!ok) {
       await failures.recordFailure(failureKey)
-      throw invalidCredentials()
+      throw invalidCredentials(user.id)
     }
     await failures.clear(failureKey)
     // Now that we hold the password, a legacy or weaker hash goes (even for a disabled account:
     // the sooner a weak hash leaves the database, the better).
     if (needsRehash) await upgradePasswordHash(user.id, user.passwordHash, credentials.password)
     // Told only to someone who knows the password, so it reveals nothing to a guesser.
-    if (!user.active) throw new AppError('account_disabled', 'This account has been deactivated')
+    if (!user.active) throw new AppError('account_disabled', 'This account has been deactivated', { subjectId: user.id })
 
     await storage.users.touchLogin(user.id, now())
     return sessions.start({ ...user, lastLoginAt: now() }, client)
@@ -73,6 +75,11 @@ export function createLogin(deps: {
   }
 }
 
-function invalidCredentials(): AppError {
-  return new AppError('invalid_credentials', 'The login or password is incorrect')
+/** `subjectId` (the attacked account, when it exists) goes to the audit log only; the answer is the same either way. */
+function invalidCredentials(subjectId?: string): AppError {
+  return new AppError('invalid_credentials', 'The login or password is incorrect', subjectId === undefined ? {} : { subjectId })
+}
+
+function withSubject(error: AppError, subjectId: string): AppError {
+  return new AppError(error.code, error.message, { errors: error.errors, headers: error.headers, cause: error.cause, subjectId })
 }

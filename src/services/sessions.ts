@@ -110,7 +110,7 @@ export function createSessionService(deps: {
         const usedAt = row.usedAt ?? at
         if (at - usedAt > config.refreshReuseGrace * 1000) {
           await revokeIds(session.userId, [session.id])
-          throw new AppError('refresh_token_reused', 'This refresh token was already used; the session has been ended')
+          throw new AppError('refresh_token_reused', 'This refresh token was already used; the session has been ended', { subjectId: session.userId })
         }
       }
       const user = await storage.users.findById(session.userId)

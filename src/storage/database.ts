@@ -78,11 +78,26 @@ export interface SigningKeysTable {
   retired_at: number | null
 }
 
+/** One security event (issue 7). `details` is a small JSON object of names and ids, never secrets. */
+export interface AuditEventsTable {
+  id: Generated<number>
+  at: number
+  type: string
+  reason: string | null
+  actor_id: string | null
+  target_id: string | null
+  ip: string | null
+  user_agent: string | null
+  request_id: string | null
+  details: string | null
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
   refresh_tokens: RefreshTokensTable
   revoked_sessions: RevokedSessionsTable
   settings: SettingsTable
+  audit_events: AuditEventsTable
   signing_keys: SigningKeysTable
 }

@@ -4,6 +4,7 @@ import { createRevocationQueries, type RevocationQueries } from './revocations.j
 import { createSessionQueries, type SessionQueries } from './sessions.js'
 import { createSettingQueries, type SettingQueries } from './settings.js'
 import { createSigningKeyQueries, type SigningKeyQueries } from './signing-keys.js'
+import { createAuditEventQueries, type AuditEventQueries } from './audit-events.js'
 import { createUserQueries, type UserQueries } from './users.js'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
@@ -17,6 +18,7 @@ export interface Storage {
   revocations: RevocationQueries
   settings: SettingQueries
   signingKeys: SigningKeyQueries
+  auditEvents: AuditEventQueries
   ping(): Promise<void>
   close(): Promise<void>
 }
@@ -66,6 +68,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     revocations: createRevocationQueries(db, capabilities),
     settings: createSettingQueries(db, capabilities),
     signingKeys: createSigningKeyQueries(db),
+    auditEvents: createAuditEventQueries(db),
     ping: connection.ping,
     close: connection.close,
   }

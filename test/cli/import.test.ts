@@ -357,10 +357,9 @@ describe('imported users log in over HTTP', () => {
   })
 
   const legacy = USERS.filter((user) => user.expect.status === 'imported' && user.expect.format !== 'argon2')
-  const todo = 'needs legacy verification (brief A) merged'
   for (const user of legacy) {
     const email = user.email.trim().toLowerCase()
-    it(`a ${user.expect.format} user (${email}) logs in with the old password, and the stored hash becomes argon2id`, { todo }, async () => {
+    it(`a ${user.expect.format} user (${email}) logs in with the old password, and the stored hash becomes argon2id`, async () => {
       const response = await login(email, user.expect.password!)
       if (user.active) {
         assert.equal(response.status, 200, response.text)
@@ -370,7 +369,7 @@ describe('imported users log in over HTTP', () => {
         assertProblem(response, 403, 'account_disabled')
       }
     })
-    it(`a ${user.expect.format} user (${email}) with a wrong password gets invalid_credentials`, { todo }, async () => {
+    it(`a ${user.expect.format} user (${email}) with a wrong password gets invalid_credentials`, async () => {
       assertProblem(await login(email, `${user.expect.password!}-wrong`), 401, 'invalid_credentials')
     })
   }

@@ -73,6 +73,7 @@ function wwwAuthenticate(error: AppError): string | undefined {
 }
 
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  reply.request.problem = error // for the audit log (plugins/audit.ts)
   const body: Record<string, unknown> = {
     type: problemType(error.code),
     title: ERROR_CODES[error.code].title,

@@ -71,6 +71,10 @@ export async function adminKeyRoutes(fastify: FastifyInstance, { services }: { s
         response: { 201: SigningKey, ...problems(401, 403) },
       },
     },
-    async (_request, reply) => reply.code(201).send(toKeyWire(await services.signingKeys.rotate())),
+    async (request, reply) => {
+      const key = toKeyWire(await services.signingKeys.rotate())
+      request.auditNote = { details: { kid: key.kid } }
+      return reply.code(201).send(key)
+    },
   )
 }

@@ -80,6 +80,7 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
     async (request, reply) => {
       const { full_name: fullName, ...rest } = request.body
       const user = await services.users.adminCreate({ ...rest, fullName })
+      request.auditNote = { targetId: user.id }
       return reply.code(201).send(toUserWire(user))
     },
   )
