@@ -116,6 +116,15 @@ export async function withServices<T>(context: CommandContext, work: (services: 
   }
 }
 
+/**
+ * Records an operator's change in the audit log, as the HTTP admin routes do;
+ * `via: 'cli'` says it came from the command line (there is no actor account).
+ * The services' stop() writes it before the command exits.
+ */
+export function auditCli(services: Services, type: string, targetId: string, details: Record<string, unknown> = {}): void {
+  services.audit.record({ type, targetId, details: { via: 'cli', ...details } })
+}
+
 /** Operators name users by email; the services take ids. */
 export async function findUserByEmail(services: Services, email: string): Promise<UserRecord> {
   const user = await services.storage.users.findByEmail(normalizeEmail(email))

@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../../services/audit.js'
 import { openStorage } from '../../storage/index.js'
 import type { KeyInfo } from '../../services/key-store.js'
 import { createSigningKeyService, type SigningKeyService } from '../../services/signing-keys.js'
@@ -10,11 +11,13 @@ import { row } from '../output.js'
  * password hashing or the revocation poll. A running server learns of the
  * change from its one-second poll.
  */
-export async function withKeyService<T>(context: CommandContext, work: (keys: SigningKeyService) => Promise<T>): Promise<T> {
+export async function withKeyService<T>(context: CommandContext, work: (keys: SigningKeyService, audit: (entry: AuditEntry) => Promise<void>) => Promise<T>): Promise<T> {
   const config = configFrom(context)
   const storage = await openStorage(config.databaseUrl, config)
+  // Without the whole services (keys list must never create a key), audit events are written straight away.
+  const audit = (entry: AuditEntry) => storage.auditEvents.insert([{ at: Date.now(), reason: null, actorId: null, targetId: null, ip: null, userAgent: null, requestId: null, details: null, ...entry }])
   try {
-    return await work(createSigningKeyService({ config, storage, now: Date.now }))
+    return await work(createSigningKeyService({ config, storage, now: Date.now }), audit)
   } finally {
     await storage.close()
   }

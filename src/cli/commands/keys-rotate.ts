@@ -16,8 +16,9 @@ Refused (exit 1) when JWT_SECRET or JWT_PRIVATE_KEY_FILE pins the key; unset
 it to move to keys kept in the database (see docs/keys.md).`,
   options: {},
   async run(context) {
-    return withKeyService(context, async (keys) => {
+    return withKeyService(context, async (keys, audit) => {
       const key = await keys.rotate()
+      await audit({ type: 'admin.key_rotated', details: { via: 'cli', kid: key.kid } })
       context.output.result(keyDocument(key), [keyLine(key)])
       return 0
     })

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors.js'
-import { PASSWORD_OPTIONS, readPassword, requireString, stringList, stringValue, UsageError, withServices, type Command } from '../command.js'
+import { auditCli, PASSWORD_OPTIONS, readPassword, requireString, stringList, stringValue, UsageError, withServices, type Command } from '../command.js'
 import { userDocument, userLine } from '../user-format.js'
 import { checkEmail, checkRoles, checkUsername } from '../validate.js'
 
@@ -35,6 +35,7 @@ Exit code 1 with user_exists when the email or username is taken.`,
     if (password === '') throw new UsageError('the password is empty')
     return withServices(context, async (services) => {
       const user = await services.users.adminCreate({ email, password, username, fullName, roles, active: values.inactive !== true })
+      auditCli(services, 'admin.user_created', user.id)
       output.result(userDocument(user), [userLine(user)])
       return 0
     })

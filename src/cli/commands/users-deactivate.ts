@@ -1,4 +1,4 @@
-import { findUserByEmail, requireString, withServices, type Command } from '../command.js'
+import { auditCli, findUserByEmail, requireString, withServices, type Command } from '../command.js'
 import { userDocument, userLine } from '../user-format.js'
 
 export const usersDeactivateCommand: Command = {
@@ -16,6 +16,7 @@ user_not_found when no user has that email.`,
     return withServices(context, async (services) => {
       const user = await findUserByEmail(services, email)
       const updated = await services.users.adminUpdate(user.id, { active: false })
+      auditCli(services, 'admin.user_updated', user.id, { fields: ['active'] })
       context.output.result(userDocument(updated), [userLine(updated)])
       return 0
     })

@@ -1,4 +1,4 @@
-import { findUserByEmail, PASSWORD_OPTIONS, readPassword, requireString, withServices, type Command } from '../command.js'
+import { auditCli, findUserByEmail, PASSWORD_OPTIONS, readPassword, requireString, withServices, type Command } from '../command.js'
 import { userDocument, userLine } from '../user-format.js'
 
 export const usersSetPasswordCommand: Command = {
@@ -17,6 +17,7 @@ Exit code 1 with user_not_found when no user has that email.`,
     return withServices(context, async (services) => {
       const user = await findUserByEmail(services, email)
       const updated = await services.users.adminUpdate(user.id, { password })
+      auditCli(services, 'admin.user_updated', user.id, { fields: ['password'] })
       context.output.result(userDocument(updated), [userLine(updated)])
       return 0
     })

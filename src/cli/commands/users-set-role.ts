@@ -1,4 +1,4 @@
-import { findUserByEmail, requireString, stringList, UsageError, withServices, type Command } from '../command.js'
+import { auditCli, findUserByEmail, requireString, stringList, UsageError, withServices, type Command } from '../command.js'
 import { userDocument, userLine } from '../user-format.js'
 import { checkRoles } from '../validate.js'
 
@@ -22,6 +22,7 @@ user_not_found when no user has that email.`,
     return withServices(context, async (services) => {
       const user = await findUserByEmail(services, email)
       const updated = await services.users.adminUpdate(user.id, { roles })
+      auditCli(services, 'admin.user_updated', user.id, { fields: ['roles'] })
       output.result(userDocument(updated), [userLine(updated)])
       return 0
     })
