@@ -4,6 +4,8 @@ import type { Services } from './services/index.js'
 import { registerAuthRateLimit } from './http/plugins/auth-rate-limit.js'
 import { authenticatePlugin } from './http/plugins/authenticate.js'
 import { bodyGuardsPlugin } from './http/plugins/body-guards.js'
+import { authCookiesPlugin } from './http/plugins/cookies.js'
+import { corsPlugin } from './http/plugins/cors.js'
 import { metricsPlugin } from './http/plugins/metrics.js'
 import { problemPlugin } from './http/plugins/problem.js'
 import { adminUserRoutes } from './http/routes/admin-users.js'
@@ -47,6 +49,9 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
     app.addSchema(User)
     app.addSchema(TokenResponse)
     await app.register(problemPlugin)
+    // Browser clients (docs/browser-clients.md): each only when configured, so a host app's own plugins are left alone.
+    if (services.config.corsOrigins.length > 0) await app.register(corsPlugin, { origins: services.config.corsOrigins })
+    if (services.config.authCookies) await app.register(authCookiesPlugin)
     await app.register(authenticatePlugin, { services })
     await app.register(async function tesseraRoutes(scope: FastifyInstance) {
       scope.setValidatorCompiler(createValidatorCompiler())

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js'
 import type { Storage } from '../storage/index.js'
 import { createAccessTokens, type AccessTokens } from './access-tokens.js'
+import { createCsrfTokens, loadCsrfKey, type CsrfTokens } from './csrf.js'
 import { jwksDocument, loadSigningKey, type JwksDocument } from './keys.js'
 import { createLogin, type Login } from './login.js'
 import { createLoginFailures } from './login-failures.js'
@@ -22,6 +23,8 @@ export interface Services {
   users: UserService
   login: Login
   jwks: JwksDocument
+  /** CSRF tokens of cookie-authenticated browser sessions (AUTH_COOKIES). */
+  csrf: CsrfTokens
   /** Set when `REDIS_URL` is: revocations and limits are shared through it. */
   redis: RedisConnections | undefined
   now: () => number
@@ -73,6 +76,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   const users = createUserService({ config, storage, passwords, sessions, now })
   const failures = redis ? createRedisLoginFailures(redis.commands, redis.prefix, config.loginFailureLimit) : createLoginFailures(config.loginFailureLimit, now)
   const login = createLogin({ storage, passwords, failures, sessions, now })
+  const csrf = createCsrfTokens(await loadCsrfKey(storage.settings))
 
   const retentionMs = (config.accessTokenTtl + config.jwtLeeway) * 1000
   const sweeper = setInterval(() => {
@@ -92,6 +96,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     users,
     login,
     jwks: jwksDocument(signingKey),
+    csrf,
     redis,
     now,
     async stop() {
