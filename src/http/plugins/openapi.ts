@@ -21,8 +21,9 @@ function addCookieSecurity(paths: Record<string, Record<string, Operation>>): vo
       if (!security?.some((requirement) => 'bearerAuth' in requirement)) continue
       const cookie = path === '/auth/refresh' || path === '/auth/logout' ? 'refreshCookie' : 'cookieAuth'
       const unsafe = UNSAFE.has(method)
-      security.push(unsafe ? { [cookie]: [], csrfToken: [] } : { [cookie]: [] })
-      if (path === '/auth/logout' && cookie === 'refreshCookie') security.push({ cookieAuth: [], csrfToken: [] })
+      // A new array: route files share one `security` array between their routes.
+      operation.security = [...security, unsafe ? { [cookie]: [], csrfToken: [] } : { [cookie]: [] }]
+      if (path === '/auth/logout') operation.security.push({ cookieAuth: [], csrfToken: [] })
       if (unsafe) operation.responses = { ...operation.responses, 403: { $ref: '#/components/responses/CsrfFailed' } }
     }
   }
