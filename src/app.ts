@@ -4,6 +4,7 @@ import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
 import { BODY_LIMIT } from './http/plugins/body-guards.js'
 import { openapiPlugin, registerDocs } from './http/plugins/openapi.js'
+import { securityHeadersPlugin } from './http/plugins/security-headers.js'
 import { tesseraPlugin } from './plugin.js'
 import { createServices, type ServiceDeps, type Services } from './services/index.js'
 import { openStorage, type Storage } from './storage/index.js'
@@ -67,7 +68,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
-    reply.header('x-content-type-options', 'nosniff')
   })
   // One line per request, with what an operator needs and nothing secret.
   app.addHook('onResponse', async (request, reply) => {
@@ -98,7 +98,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (!options.storage) await storage.close()
   })
 
-  await app.register(openapiPlugin)
+  await app.register(securityHeadersPlugin)
+  await app.register(openapiPlugin, { authCookies: config.authCookies })
   await app.register(tesseraPlugin, { services })
   await registerDocs(app)
   return app

@@ -5,6 +5,8 @@ import { registerAuthRateLimit } from './http/plugins/auth-rate-limit.js'
 import { auditPlugin } from './http/plugins/audit.js'
 import { authenticatePlugin } from './http/plugins/authenticate.js'
 import { bodyGuardsPlugin } from './http/plugins/body-guards.js'
+import { authCookiesPlugin } from './http/plugins/cookies.js'
+import { corsPlugin } from './http/plugins/cors.js'
 import { metricsPlugin } from './http/plugins/metrics.js'
 import { problemPlugin } from './http/plugins/problem.js'
 import { adminAuditRoutes } from './http/routes/admin-audit.js'
@@ -50,6 +52,9 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
     app.addSchema(User)
     app.addSchema(TokenResponse)
     await app.register(problemPlugin)
+    // Browser clients (docs/browser-clients.md): each only when configured, so a host app's own plugins are left alone.
+    if (services.config.corsOrigins.length > 0) await app.register(corsPlugin, { origins: services.config.corsOrigins })
+    if (services.config.authCookies) await app.register(authCookiesPlugin)
     await app.register(authenticatePlugin, { services })
     await app.register(auditPlugin, { services })
     await app.register(async function tesseraRoutes(scope: FastifyInstance) {

@@ -7,6 +7,8 @@
 //   GET /forecast/:date  any logged-in user; :date must be a real YYYY-MM-DD date
 //   GET /reports         admins only, and only with a token from a password login
 //
+// and, at /app/, the single-page app of examples/spa (start with AUTH_COOKIES=on for it).
+//
 // Run it from the repository root after `npm run build`:
 //
 //   node examples/protected-api/server.mjs
@@ -14,6 +16,7 @@
 // It reads the same settings as `npm start` (HOST, PORT, DATABASE_URL,
 // JWT_SECRET, ADMIN_EMAIL, ...) from the environment.
 
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildApp, ConfigError, loadConfig } from 'tessera'
@@ -95,6 +98,36 @@ export function addRoutes(app) {
   })
 }
 
+/** The files of examples/spa, read once at start: a page, its script and its styles (no build step, no framework). */
+const SPA_FILES = /** @type {const} */ ([
+  ['/app/', 'index.html', 'text/html; charset=utf-8'],
+  ['/app/app.js', 'app.js', 'text/javascript; charset=utf-8'],
+  ['/app/style.css', 'style.css', 'text/css; charset=utf-8'],
+])
+
+/**
+ * The page's policy, replacing the API's `default-src 'none'`: its own script
+ * and styles, requests to its own origin (the API), nothing inline, no framing.
+ */
+const SPA_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+/**
+ * Serves examples/spa under /app/ with plain routes, same-origin with the API
+ * so that its SameSite cookies are sent and no CORS is needed.
+ *
+ * @param {FastifyInstance} app
+ */
+export function addSpaRoutes(app) {
+  const directory = new URL('../spa/', import.meta.url)
+  for (const [path, file, type] of SPA_FILES) {
+    const body = readFileSync(new URL(file, directory))
+    app.get(path, { schema: { hide: true } }, async (_request, reply) =>
+      reply.header('content-security-policy', SPA_CSP).header('cache-control', 'no-cache').type(type).send(body),
+    )
+  }
+  app.get('/app', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/app/'))
+}
+
 async function main() {
   let config
   try {
@@ -110,6 +143,7 @@ async function main() {
 
   const app = await buildApp({ config })
   addRoutes(app)
+  addSpaRoutes(app)
   // ADMIN_EMAIL/ADMIN_PASSWORD create the first admin, as with `npm start`.
   await app.tessera.users.bootstrapAdmin()
 

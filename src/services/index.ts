@@ -8,6 +8,7 @@ import { createKeyRing, type KeyRing } from './keyring.js'
 import { pruneExpiredKeys } from './key-store.js'
 import { createSigningKeyService, type SigningKeyService } from './signing-keys.js'
 import type { JwksDocument } from './keys.js'
+import { createCsrfTokens, loadCsrfKey, type CsrfTokens } from './csrf.js'
 import { createLogin, type Login } from './login.js'
 import { createLoginFailures } from './login-failures.js'
 import { createRedisLoginFailures } from './login-failures-redis.js'
@@ -36,6 +37,8 @@ export interface Services {
   signingKeys: SigningKeyService
   /** The JWKS as it stands now (it follows rotations). */
   readonly jwks: JwksDocument
+  /** CSRF tokens of cookie-authenticated browser sessions (AUTH_COOKIES). */
+  csrf: CsrfTokens
   /** Set when `REDIS_URL` is: revocations and limits are shared through it. */
   redis: RedisConnections | undefined
   now: () => number
@@ -90,6 +93,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   const failures = redis ? createRedisLoginFailures(redis.commands, redis.prefix, config.loginFailureLimit) : createLoginFailures(config.loginFailureLimit, now)
   const login = createLogin({ storage, passwords, failures, sessions, now })
   const audit = createAuditLog({ storage, retentionSeconds: config.auditRetention, now, onError })
+  const csrf = createCsrfTokens(await loadCsrfKey(storage.settings))
 
   const retentionMs = (config.accessTokenTtl + config.jwtLeeway) * 1000
   const sweeper = setInterval(() => {
@@ -115,6 +119,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     get jwks() {
       return keys.jwks()
     },
+    csrf,
     redis,
     now,
     async stop() {

@@ -1,8 +1,11 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import type { Config } from '../../config.js'
 import { AppError } from '../../errors.js'
 import type { AuthContext } from '../../services/access-tokens.js'
 import type { Services } from '../../services/index.js'
+import { readCookie } from './cookies.js'
+import { assertCsrfToken, isStateChanging, precheckCsrf } from './csrf.js'
 
 export interface RequireAuthOptions {
   /** The caller must hold this role (e.g. `'admin'`). */
@@ -38,21 +41,52 @@ function assertRequireAuthOptions(options: RequireAuthOptions): void {
   if (options.fresh !== undefined && typeof options.fresh !== 'boolean') throw new TypeError('requireAuth: "fresh" must be a boolean')
 }
 
+/** Compiled once: the header patterns for each `TOKEN_SCHEMES` (the hot path reads one of them per request). */
+const SCHEME_PATTERNS = {
+  Bearer: /^bearer[ ]+(\S*)\s*$/i,
+  JWT: /^jwt[ ]+(\S*)\s*$/i,
+  'Bearer,JWT': /^(?:bearer|jwt)[ ]+(\S*)\s*$/i,
+} as const
+
+function schemePattern(schemes: readonly string[]): RegExp {
+  if (schemes.length === 1 && schemes[0] === 'Bearer') return SCHEME_PATTERNS.Bearer
+  if (!schemes.includes('Bearer')) return SCHEME_PATTERNS.JWT
+  return schemes.includes('JWT') ? SCHEME_PATTERNS['Bearer,JWT'] : SCHEME_PATTERNS.Bearer
+}
+
 /**
- * The access token of an `Authorization: Bearer` header (scheme case-insensitive,
- * RFC 7235 §2.1). Tokens are never read from the query string.
+ * The token of an `Authorization: Bearer <token>` header (scheme
+ * case-insensitive, RFC 7235 §2.1), or `JWT <token>` when `TOKEN_SCHEMES`
+ * lists it. Tokens are never read from the query string.
  */
-export function readBearer(request: FastifyRequest): string {
+export function readBearer(request: FastifyRequest, schemes: readonly string[] = ['Bearer']): string {
   const header = request.headers.authorization
   if (!header) throw new AppError('authorization_required', 'Send an access token in the Authorization header')
-  const match = /^bearer[ ]+(\S*)\s*$/i.exec(header)
-  if (!match) throw new AppError('authorization_required', 'The Authorization header must use the Bearer scheme')
+  const match = schemePattern(schemes).exec(header)
+  if (!match) throw new AppError('authorization_required', `The Authorization header must use the ${schemes.join(' or ')} scheme`)
   if (!match[1]) throw new AppError('token_invalid', 'The bearer token is empty')
   return match[1]
 }
 
+/**
+ * The access token of a request and where it came from: the `Authorization`
+ * header when there is one (it wins over a cookie), else, with
+ * `AUTH_COOKIES=on`, the access cookie.
+ */
+export function readAccessToken(request: FastifyRequest, config: Config): { token: string; fromCookie: boolean } {
+  if (request.headers.authorization === undefined && config.authCookies) {
+    const token = readCookie(request, 'access')
+    if (token !== undefined) return { token, fromCookie: true }
+  }
+  return { token: readBearer(request, config.tokenSchemes), fromCookie: false }
+}
+
 export async function authenticate(services: Services, request: FastifyRequest, options: RequireAuthOptions = {}): Promise<AuthContext> {
-  const auth = await services.accessTokens.verify(readBearer(request))
+  const { token, fromCookie } = readAccessToken(request, services.config)
+  // A browser sends cookies on requests other sites make it send: state changes by cookie need the CSRF checks.
+  const csrfToken = fromCookie && isStateChanging(request.method) ? precheckCsrf(request, services.config.corsOrigins) : undefined
+  const auth = await services.accessTokens.verify(token)
+  if (csrfToken !== undefined) assertCsrfToken(request, services, auth.sessionId, csrfToken)
   request.auth = auth
   if (options.fresh && !auth.fresh) throw new AppError('fresh_token_required', 'This action needs a token from a password login')
   if (options.role && !auth.roles.includes(options.role)) throw new AppError('forbidden', 'You are not allowed to do this')

@@ -1,11 +1,14 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { AppError, fieldError } from '../../errors.js'
 import type { Services } from '../../services/index.js'
 import type { LoginCredentials } from '../../services/login.js'
+import type { IssuedTokens } from '../../services/sessions.js'
 import { looksLikeJwt } from '../../services/access-tokens.js'
 import { authenticate, readBearer } from '../plugins/authenticate.js'
+import { clearAuthCookies, readCookie, setAuthCookies } from '../plugins/cookies.js'
+import { assertCsrfToken, precheckCsrf } from '../plugins/csrf.js'
 import { clientInfo, noStore } from '../request-info.js'
 import { Email, FullName, Password, problems, Username } from '../schemas/common.js'
 import { TokenResponseRef, toTokenResponse } from '../schemas/token-response.js'
@@ -45,6 +48,36 @@ async function bodyMayBeEmpty(request: FastifyRequest): Promise<void> {
 /** Register, login, refresh and logout. Rate limited per client address by the caller's scope. */
 export async function authRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const { config } = services
+
+  /** The token response; with AUTH_COOKIES=on the same tokens also go out as cookies (the body is unchanged). */
+  function sendTokens(reply: FastifyReply, issued: IssuedTokens) {
+    noStore(reply)
+    if (config.authCookies) setAuthCookies(reply, config, issued, services.csrf.tokenFor(issued.sessionId))
+    return toTokenResponse(issued)
+  }
+
+  /**
+   * The session of the refresh cookie, after the CSRF checks: the cookie is
+   * sent by the browser on its own, so the request must prove it comes from our page.
+   */
+  async function sessionOfRefreshCookie(request: FastifyRequest, refreshToken: string) {
+    const csrfToken = precheckCsrf(request, config.corsOrigins)
+    assertNotAccessToken(refreshToken)
+    const session = await services.sessions.findByRefreshToken(refreshToken)
+    assertCsrfToken(request, services, session.id, csrfToken)
+    return session
+  }
+
+  /** Cookies of a credential that can never work again are expired, so the browser stops sending them. */
+  async function expireCookiesOnFailure<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      if (config.authCookies && error instanceof AppError && error.status === 401) clearAuthCookies(reply)
+      throw error
+    }
+  }
 
   app.post(
     '/auth/register',
@@ -59,8 +92,7 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
     async (request, reply) => {
       const { email, password, username, full_name: fullName } = request.body
       const issued = await services.users.register({ email, password, username, fullName }, clientInfo(request))
-      noStore(reply)
-      return reply.code(201).send(toTokenResponse(issued))
+      return reply.code(201).send(sendTokens(reply, issued))
     },
   )
 
@@ -78,8 +110,7 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
     },
     async (request, reply) => {
       const issued = await services.login(readLoginCredentials(request.body, request.headers.authorization), clientInfo(request))
-      noStore(reply)
-      return toTokenResponse(issued)
+      return sendTokens(reply, issued)
     },
   )
 
@@ -96,11 +127,17 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
       },
     },
     async (request, reply) => {
-      const token = request.body.refresh_token ?? readBearer(request)
+      const cookie = request.body.refresh_token === undefined && request.headers.authorization === undefined && config.authCookies ? readCookie(request, 'refresh') : undefined
+      if (cookie !== undefined) {
+        const issued = await expireCookiesOnFailure(reply, async () => {
+          await sessionOfRefreshCookie(request, cookie)
+          return services.sessions.refresh(cookie)
+        })
+        return sendTokens(reply, issued)
+      }
+      const token = request.body.refresh_token ?? readBearer(request, config.tokenSchemes)
       assertNotAccessToken(token)
-      const issued = await services.sessions.refresh(token)
-      noStore(reply)
-      return toTokenResponse(issued)
+      return sendTokens(reply, await services.sessions.refresh(token))
     },
   )
 
@@ -120,16 +157,20 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
     },
     async (request, reply) => {
       const { scope = 'session', refresh_token: refreshToken } = request.body
-      let session: { id: string; userId: string }
-      if (request.headers.authorization !== undefined || refreshToken === undefined) {
+      const session = await expireCookiesOnFailure(reply, async (): Promise<{ id: string; userId: string }> => {
+        if (request.headers.authorization === undefined && refreshToken !== undefined) {
+          assertNotAccessToken(refreshToken)
+          return services.sessions.findByRefreshToken(refreshToken)
+        }
+        // With cookies, the refresh cookie ends the session even once the access cookie has expired.
+        const cookie = request.headers.authorization === undefined && config.authCookies && readCookie(request, 'access') === undefined ? readCookie(request, 'refresh') : undefined
+        if (cookie !== undefined) return sessionOfRefreshCookie(request, cookie)
         const auth = await authenticate(services, request)
-        session = { id: auth.sessionId, userId: auth.userId }
-      } else {
-        assertNotAccessToken(refreshToken)
-        session = await services.sessions.findByRefreshToken(refreshToken)
-      }
+        return { id: auth.sessionId, userId: auth.userId }
+      })
       if (scope === 'all') await services.sessions.revokeAll(session.userId)
       else await services.sessions.revoke(session)
+      if (config.authCookies) clearAuthCookies(reply)
       return reply.code(204).send(null)
     },
   )
