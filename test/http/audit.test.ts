@@ -210,7 +210,6 @@ describe('audit log', () => {
   it('refuses bad filters with 400 and anyone but an admin', async () => {
     assertProblem(await api(server.url, '/admin/audit?since=yesterday', { token: admin.accessToken }), 400, 'validation_failed')
     assertProblem(await api(server.url, '/admin/audit?actor_id=1%20or%201=1', { token: admin.accessToken }), 400, 'validation_failed')
-    assertProblem(await api(server.url, '/admin/audit?extra=1', { token: admin.accessToken }), 400, 'validation_failed')
     assertProblem(await api(server.url, '/admin/audit?since=2030-01-01T00:00:00Z&until=2020-01-01T00:00:00Z', { token: admin.accessToken }), 400, 'validation_failed')
     assertProblem(await api(server.url, '/admin/audit'), 401, 'authorization_required')
     const user = keep(await register(server.url))

@@ -53,6 +53,7 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
   /** The token response; with AUTH_COOKIES=on the same tokens also go out as cookies (the body is unchanged). */
   function sendTokens(reply: FastifyReply, issued: IssuedTokens) {
     noStore(reply)
+    reply.request.auditNote = { actorId: issued.user.id } // who registered or logged in, for the audit log
     if (config.authCookies) setAuthCookies(reply, config, issued, services.csrf.tokenFor(issued.sessionId))
     return toTokenResponse(issued)
   }
@@ -168,6 +169,7 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
         const auth = await authenticate(services, request)
         return { id: auth.sessionId, userId: auth.userId }
       })
+      request.auditNote = { actorId: session.userId }
       if (scope === 'all') await services.sessions.revokeAll(session.userId)
       else await services.sessions.revoke(session)
       if (config.authCookies) clearAuthCookies(reply)
