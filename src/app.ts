@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
+import { rewriteCompatUrl } from './http/compat-aliases.js'
 import { BODY_LIMIT } from './http/plugins/body-guards.js'
 import { openapiPlugin, registerDocs } from './http/plugins/openapi.js'
 import { securityHeadersPlugin } from './http/plugins/security-headers.js'
@@ -60,6 +61,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    // COMPAT_ROUTES=on: the Flask tutorials' paths are routed to Tessera's own (http/compat-aliases.ts).
+    ...(config.compatRoutes ? { rewriteUrl: rewriteCompatUrl } : {}),
   })
 
   // A client gets 10 s to send its headers and 30 s for the whole request (requestTimeout above):

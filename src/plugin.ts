@@ -9,6 +9,7 @@ import { authCookiesPlugin } from './http/plugins/cookies.js'
 import { corsPlugin } from './http/plugins/cors.js'
 import { metricsPlugin } from './http/plugins/metrics.js'
 import { problemPlugin } from './http/plugins/problem.js'
+import { compatRoutes } from './http/compat-aliases.js'
 import { adminAuditRoutes } from './http/routes/admin-audit.js'
 import { adminKeyRoutes } from './http/routes/admin-keys.js'
 import { adminUserRoutes } from './http/routes/admin-users.js'
@@ -69,6 +70,7 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
       await scope.register(adminUserRoutes, { services })
       await scope.register(adminKeyRoutes, { services })
       await scope.register(adminAuditRoutes, { services })
+      if (services.config.compatRoutes) await scope.register(compatRoutes, { services })
       await scope.register(wellKnownRoutes, { services })
       await scope.register(introspectRoutes, { services })
       await scope.register(healthRoutes, { services })

@@ -38,6 +38,7 @@ const EVENTS: Record<string, { success?: Outcome; failures?: Record<string, Outc
   },
   'POST /auth/refresh': { failures: { refresh_token_reused: { type: 'refresh_token.reuse_detected' } } },
   'POST /auth/logout': { success: { type: 'logout', details: (request) => ({ scope: (request.body as { scope?: string } | null)?.scope ?? 'session' }) } },
+  'POST /logout/refresh': { success: { type: 'logout', details: () => ({ scope: 'session' }) } },
   'PUT /auth/password': { success: { type: 'password.changed' }, failures: { invalid_credentials: { type: 'password.change_failed' } } },
   'PATCH /auth/me': { success: { type: 'profile.updated', details: changedFields } },
   'DELETE /auth/me': { success: { type: 'account.deleted' } },
