@@ -5,31 +5,15 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { CLI, tessera } from '../helpers/cli.js'
 import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { promisify } from 'node:util'
+import { join } from 'node:path'
 import { TEST_JWT_SECRET } from '../helpers/server.js'
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js')
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
 
-async function tessera(args: string[], env: Record<string, string>): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd: tmpdir(), timeout: 30_000 })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' }
-  }
-}
 
 interface KeyDocument {
   kid: string

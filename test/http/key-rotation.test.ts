@@ -10,12 +10,11 @@
  */
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { tessera } from '../helpers/cli.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { promisify } from 'node:util'
 import { createRemoteJWKSet, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK } from 'jose'
 import { Migrator } from 'kysely'
 import { connect } from '../../src/storage/connect.js'
@@ -27,7 +26,6 @@ import { createTestDatabase, testBackend } from '../helpers/databases.js'
 import { assertProblem } from '../helpers/problems.js'
 import { assertRefusedAtStart, startServer, type RunningServer } from '../helpers/server.js'
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js')
 const TTL_SECONDS = 10
 /** Matches KEY_PROPAGATION_MS in src/services/key-store.ts: the time every instance takes to hear of a rotation. */
 const PROPAGATION_MS = 2000
@@ -39,15 +37,6 @@ type Algorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA'
 /** Database keys: no JWT_SECRET (the harness pins one by default). */
 const databaseKeys = (algorithm: Algorithm, extra: Record<string, string> = {}) => ({ JWT_SECRET: '', JWT_ALGORITHM: algorithm, ACCESS_TOKEN_TTL: `${TTL_SECONDS}s`, ...extra })
 
-async function tessera(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd: tmpdir(), timeout: 30_000 })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' }
-  }
-}
 
 /** The rows of the key table, read directly from the server's database. */
 async function storedKeys(databaseUrl: string): Promise<SigningKeyRecord[]> {

@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../../services/audit.js'
+import { toKeyWire } from '../../http/schemas/signing-key.js'
 import { openStorage } from '../../storage/index.js'
 import type { KeyInfo } from '../../services/key-store.js'
 import { createSigningKeyService, type SigningKeyService } from '../../services/signing-keys.js'
@@ -25,17 +26,9 @@ export async function withKeyService<T>(context: CommandContext, work: (keys: Si
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
-/** The `--json` form: the same fields as `GET /admin/keys`. */
+/** The `--json` form: exactly what `GET /admin/keys` shows. */
 export function keyDocument(key: KeyInfo) {
-  return {
-    kid: key.kid,
-    algorithm: key.algorithm,
-    state: key.state,
-    created_at: iso(key.createdAt),
-    retired_at: iso(key.retiredAt),
-    verifies_until: iso(key.verifiesUntil),
-    public_jwk: key.publicJwk,
-  }
+  return toKeyWire(key)
 }
 
 /** kid, algorithm, state (`active`, `retired until <T>`, `expired`), created, retired: tab-separated. */

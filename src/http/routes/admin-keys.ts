@@ -2,37 +2,11 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Services } from '../../services/index.js'
-import type { KeyInfo } from '../../services/key-store.js'
 import { ADMIN_ROLE } from '../../services/users.js'
 import { noStore } from '../request-info.js'
-import { problems, Timestamp } from '../schemas/common.js'
+import { problems } from '../schemas/common.js'
+import { SigningKey, toKeyWire } from '../schemas/signing-key.js'
 
-/** A signing key as admins see it: public information only, never private material. */
-const SigningKey = Type.Object({
-  kid: Type.String(),
-  algorithm: Type.String({ examples: ['ES256'] }),
-  state: Type.Union([Type.Literal('active'), Type.Literal('retired'), Type.Literal('expired')], {
-    description: '`active` signs new tokens; `retired` still verifies until `verifies_until`; `expired` verifies nothing and is about to be deleted',
-  }),
-  created_at: Type.Union([Timestamp, Type.Null()], { description: 'Null for a key pinned by JWT_SECRET or JWT_PRIVATE_KEY_FILE' }),
-  retired_at: Type.Union([Timestamp, Type.Null()]),
-  verifies_until: Type.Union([Timestamp, Type.Null()], { description: 'Null while active' }),
-  public_jwk: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()], { description: 'As published in the JWKS; null for HS256' }),
-})
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
-
-function toKeyWire(key: KeyInfo) {
-  return {
-    kid: key.kid,
-    algorithm: key.algorithm,
-    state: key.state,
-    created_at: iso(key.createdAt),
-    retired_at: iso(key.retiredAt),
-    verifies_until: iso(key.verifiesUntil),
-    public_jwk: key.publicJwk,
-  }
-}
 
 /** Signing keys for admins: list, and rotate without logging anyone out (docs/keys.md). */
 export async function adminKeyRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
