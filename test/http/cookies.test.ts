@@ -153,6 +153,13 @@ describe('AUTH_COOKIES=on', () => {
       assertProblem(await api(server.url, '/auth/me', { headers: { cookie: `tessera_access=${session.access}` } }), 401, 'token_revoked')
     })
 
+    it('by deleting the account with the cookies (DELETE /auth/me)', async () => {
+      const session = await registerWithCookies(server.url)
+      const response = await api(server.url, '/auth/me', { method: 'DELETE', ...asBrowser(session, origin) })
+      assert.equal(response.status, 204, response.text)
+      assertAllExpired(response)
+    })
+
     it('by a logout with a Bearer header', async () => {
       const account = await register(server.url)
       const response = await api(server.url, '/auth/logout', { method: 'POST', token: account.accessToken })

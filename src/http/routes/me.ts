@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { clearAuthCookies } from '../plugins/cookies.js'
 import type { Services } from '../../services/index.js'
 import { AppError } from '../../errors.js'
 import { noStore } from '../request-info.js'
@@ -84,6 +85,8 @@ export async function meRoutes(fastify: FastifyInstance, { services }: { service
     async (request, reply) => {
       await currentUser(request.auth!.userId)
       await services.users.deleteSelf(request.auth!)
+      // The account is gone: a browser in cookie mode should not keep presenting its tokens.
+      if (services.config.authCookies) clearAuthCookies(reply)
       return reply.code(204).send(null)
     },
   )
