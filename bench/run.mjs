@@ -132,11 +132,15 @@ async function main() {
     RATE_LIMIT_AUTH: '100000000/1m',
     LOGIN_FAILURE_LIMIT: '100000000/1m',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    // Unset: the server's default (one hashing thread per core).
+    ...(process.env.BENCH_HASH_CONCURRENCY ? { PASSWORD_HASH_CONCURRENCY: process.env.BENCH_HASH_CONCURRENCY } : {}),
   }
   const example = join(ROOT, 'examples/protected-api/server.mjs')
   // The V8 flags of `npm start`, so the example runs as the server would.
   const startScript = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start
   const nodeArgs = startScript.split(' ').filter((word) => word.startsWith('--'))
+  // BENCH_NODE_ARGS adds flags for a diagnosis, e.g. "--import ./bench/lib/stall-probe.mjs" or "--cpu-prof".
+  if (process.env.BENCH_NODE_ARGS) nodeArgs.push(...process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean))
   const rows = []
   const notes = {}
   console.log(`tessera bench: ${connections} connections, ${duration} s per scenario, ${availableParallelism()} cores, node ${process.version}, node flags ${nodeArgs.join(' ') || 'none'}`)
