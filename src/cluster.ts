@@ -1,9 +1,8 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { Config } from './config.js'
+import { REVOCATION_MESSAGE } from './services/revocation-cluster.js'
 import { openStorage } from './storage/index.js'
 
-/** The message a worker sends to share revocations with its siblings (see services/revocation-cluster.ts). */
-export const REVOCATION_MESSAGE = 'tessera:revocations'
 
 /** A worker that dies sooner than this after starting counts as crash-looping. */
 const EARLY_DEATH_MS = 5000

@@ -11,3 +11,9 @@ export function noStore(reply: { header(name: string, value: string): unknown })
   reply.header('cache-control', 'no-store')
   reply.header('pragma', 'no-cache')
 }
+
+/** An `onSend` hook marking every answer of a scope `no-store` (the admin routes: all of them carry account data). */
+export async function noStoreHook(_request: unknown, reply: { header(name: string, value: string): unknown }, payload: unknown): Promise<unknown> {
+  noStore(reply)
+  return payload
+}

@@ -4,8 +4,7 @@ import type { Storage } from '../storage/index.js'
 export type { AuditEvent, AuditFilter, StoredAuditEvent } from '../storage/audit-events.js'
 
 /** An event as callers give it: the time is added here. */
-export type AuditEntry = Omit<AuditEvent, 'at' | 'reason' | 'actorId' | 'targetId' | 'ip' | 'userAgent' | 'requestId' | 'details'> &
-  Partial<Pick<AuditEvent, 'reason' | 'actorId' | 'targetId' | 'ip' | 'userAgent' | 'requestId' | 'details'>>
+export type AuditEntry = Pick<AuditEvent, 'type'> & Partial<Omit<AuditEvent, 'at' | 'type'>>
 
 export interface AuditLog {
   /** Queues an event; it is written within FLUSH_INTERVAL_MS, never on the request's path. */

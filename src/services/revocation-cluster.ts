@@ -1,7 +1,7 @@
 import type { RevocationBroadcast, RevokedEntry } from './revocation-broadcast.js'
 
-/** Must equal REVOCATION_MESSAGE in cluster.ts (kept apart so services do not import the process layer). */
-const MESSAGE_TYPE = 'tessera:revocations'
+/** The IPC message type that carries revocations; the primary (cluster.ts) relays exactly these. */
+export const REVOCATION_MESSAGE = 'tessera:revocations'
 
 /**
  * The revocation broadcast between the workers of one machine (`WORKERS=N`
@@ -13,13 +13,13 @@ export function createClusterBroadcast(): RevocationBroadcast {
   return {
     async publish(entries: RevokedEntry[]) {
       if (entries.length === 0 || !process.send || !process.connected) return
-      process.send({ type: MESSAGE_TYPE, entries: entries.map((entry) => [entry.sessionId, entry.expiresAt]) })
+      process.send({ type: REVOCATION_MESSAGE, entries: entries.map((entry) => [entry.sessionId, entry.expiresAt]) })
     },
 
     async subscribe(onEntries) {
       process.on('message', (message: unknown) => {
         const m = message as { type?: unknown; entries?: unknown } | null
-        if (m?.type !== MESSAGE_TYPE || !Array.isArray(m.entries)) return
+        if (m?.type !== REVOCATION_MESSAGE || !Array.isArray(m.entries)) return
         const pairs = m.entries as Array<[unknown, unknown]>
         onEntries(
           pairs

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../services/audit.js'
+import { createAuditLog, type AuditLog } from '../../services/audit.js'
 import { toKeyWire } from '../../http/schemas/signing-key.js'
 import { openStorage } from '../../storage/index.js'
 import type { KeyInfo } from '../../services/key-store.js'
@@ -12,14 +12,19 @@ import { row } from '../output.js'
  * password hashing or the revocation poll. A running server learns of the
  * change from its one-second poll.
  */
-export async function withKeyService<T>(context: CommandContext, work: (keys: SigningKeyService, audit: (entry: AuditEntry) => Promise<void>) => Promise<T>): Promise<T> {
+export async function withKeyService<T>(context: CommandContext, work: (keys: SigningKeyService, audit: AuditLog) => Promise<T>): Promise<T> {
   const config = configFrom(context)
   const storage = await openStorage(config.databaseUrl, config)
-  // Without the whole services (keys list must never create a key), audit events are written straight away.
-  const audit = (entry: AuditEntry) => storage.auditEvents.insert([{ at: Date.now(), reason: null, actorId: null, targetId: null, ip: null, userAgent: null, requestId: null, details: null, ...entry }])
+  const audit = createAuditLog({
+    storage,
+    retentionSeconds: config.auditRetention,
+    now: Date.now,
+    onError: (error) => process.stderr.write(`tessera: warning: could not write the audit event: ${error instanceof Error ? error.message : String(error)}\n`),
+  })
   try {
     return await work(createSigningKeyService({ config, storage, now: Date.now }), audit)
   } finally {
+    await audit.stop() // writes the command's events before the database closes
     await storage.close()
   }
 }

@@ -18,7 +18,7 @@ it to move to keys kept in the database (see docs/keys.md).`,
   async run(context) {
     return withKeyService(context, async (keys, audit) => {
       const key = await keys.rotate()
-      await audit({ type: 'admin.key_rotated', details: { via: 'cli', kid: key.kid } })
+      audit.record({ type: 'admin.key_rotated', details: { via: 'cli', kid: key.kid } })
       context.output.result(keyDocument(key), [keyLine(key)])
       return 0
     })

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Services } from '../../services/index.js'
 import { ADMIN_ROLE } from '../../services/users.js'
-import { noStore } from '../request-info.js'
+import { noStoreHook } from '../request-info.js'
 import { problems } from '../schemas/common.js'
 import { SigningKey, toKeyWire } from '../schemas/signing-key.js'
 
@@ -11,10 +11,7 @@ import { SigningKey, toKeyWire } from '../schemas/signing-key.js'
 /** Signing keys for admins: list, and rotate without logging anyone out (docs/keys.md). */
 export async function adminKeyRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  app.addHook('onSend', async (_request, reply, payload) => {
-    noStore(reply)
-    return payload
-  })
+  app.addHook('onSend', noStoreHook)
   const tags = ['admin']
   const security = [{ bearerAuth: [] }]
 

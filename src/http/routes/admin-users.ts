@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Services } from '../../services/index.js'
 import { ADMIN_ROLE } from '../../services/users.js'
-import { noStore } from '../request-info.js'
+import { noStoreHook } from '../request-info.js'
 import { Email, IdParams, Password, problems, Role, Roles } from '../schemas/common.js'
 import { FullName, NullableFullName, NullableUsername, toUserWire, UserRef, Username } from '../schemas/user.js'
 
@@ -46,10 +46,7 @@ const UpdateBody = Type.Object(
 export async function adminUserRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('onRequest', app.requireAuth({ role: ADMIN_ROLE }))
-  app.addHook('onSend', async (_request, reply, payload) => {
-    noStore(reply)
-    return payload
-  })
+  app.addHook('onSend', noStoreHook)
   const tags = ['admin']
   const security = [{ bearerAuth: [] }]
 
