@@ -117,6 +117,22 @@ describe('the verified-token cache', () => {
     assert.equal(await codeOf(tokens.verify(token)), 'token_revoked')
   })
 
+  it('answers verifyKnown only for a token already verified, and still checks revocation and expiry there', async () => {
+    const now = { value: Date.UTC(2026, 0, 1) }
+    const revoked = new Set<string>()
+    const tokens = await setup(now, revoked)
+    const { token } = await tokens.sign(claims)
+    assert.equal(tokens.verifyKnown(token), undefined, 'never verified here: the full path must run')
+    await tokens.verify(token)
+    assert.equal(tokens.verifyKnown(token)?.sessionId, 's1')
+    assert.equal(tokens.verifyKnown(`${token}A`), undefined)
+    revoked.add('s1')
+    assert.throws(() => tokens.verifyKnown(token), (error: unknown) => error instanceof AppError && error.code === 'token_revoked')
+    revoked.clear()
+    now.value += 66_000
+    assert.equal(tokens.verifyKnown(token), undefined, 'expired: left to verify, which says token_expired')
+  })
+
   it('never admits a tampered variant of a cached token', async () => {
     const tokens = await setup({ value: Date.now() })
     const { token } = await tokens.sign(claims)

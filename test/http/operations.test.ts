@@ -184,6 +184,27 @@ describe('operations endpoints with default settings', () => {
     }
     assert.equal(ids.size, requests.length, 'request ids repeat')
   })
+
+  it('each request logs one access line carrying its request id, route, status and user', async () => {
+    const account = await register(server.url)
+    const answers = [await api(server.url, '/auth/me', { token: account.accessToken }), await api(server.url, '/auth/me', { token: 'garbage' })]
+    for (const response of answers) {
+      const id = response.headers.get('x-request-id')!
+      let lines: Array<Record<string, unknown>> = []
+      // The line is written after the answer (and the log is buffered up to 100 ms).
+      for (let i = 0; i < 100 && lines.length === 0; i++) {
+        lines = server.output.filter((line) => line.includes(`"${id}"`)).map((line) => JSON.parse(line) as Record<string, unknown>)
+        if (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      assert.equal(lines.length, 1, `one line for request ${id}`)
+      assert.deepEqual(
+        { msg: lines[0]!.msg, reqId: lines[0]!.reqId, method: lines[0]!.method, route: lines[0]!.route, status: lines[0]!.status },
+        { msg: 'request', reqId: id, method: 'GET', route: '/auth/me', status: response.status },
+      )
+      assert.equal(typeof lines[0]!.ms, 'number')
+      assert.equal(lines[0]!.user, response.status === 200 ? response.body.id : undefined)
+    }
+  })
 })
 
 describe('GET /metrics with METRICS_TOKEN set', () => {

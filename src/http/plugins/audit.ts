@@ -93,9 +93,11 @@ export const auditPlugin = fp<{ services: Services }>(
   async (app, { services }) => {
     app.decorateRequest('auditNote', null)
     app.decorateRequest('problem', null)
-    app.addHook('onResponse', async (request, reply) => {
+    // A callback hook: no promise per request (see app.ts).
+    app.addHook('onResponse', (request, reply, done) => {
       const entry = classify(request, reply)
       if (entry) services.audit.record(entry)
+      done()
     })
   },
   { name: 'tessera-audit' },

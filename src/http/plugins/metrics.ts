@@ -40,16 +40,18 @@ export const metricsPlugin = fp<{ services: Services }>(
       },
     })
 
-    app.addHook('onResponse', async (request, reply) => {
+    // Callback hooks: no promise per request (see app.ts).
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched'
       duration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+      done()
     })
-    app.addHook('onSend', async (_request, reply, payload) => {
+    app.addHook('onSend', (_request, reply, payload, done) => {
       if (reply.statusCode >= 400 && typeof payload === 'string' && payload.startsWith('{"type":"urn:tessera:problem:')) {
         const code = /"code":"([a-z_]+)"/.exec(payload)?.[1]
         if (code) problems.inc({ code })
       }
-      return payload
+      done(null, payload)
     })
 
     const token = services.config.metricsToken === undefined ? undefined : Buffer.from(services.config.metricsToken)
