@@ -1,6 +1,7 @@
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { pbkdf2Sync } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { hashSync } from '@node-rs/argon2'
 import { AppError } from '../errors.js'
 import { createPasswordHasher, passwordLength } from './passwords.js'
@@ -61,5 +62,31 @@ describe('password hashing', () => {
     assert.ok(error instanceof AppError && error.code === 'service_unavailable' && error.headers?.['retry-after'])
     assert.equal(tiny.load, 0)
     await tiny.close()
+  })
+})
+
+/** Scheduling policy of each thread of this process (field 41 of /proc/self/task/<tid>/stat; 5 is SCHED_IDLE). */
+function threadPolicies(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3])
+  })
+}
+
+const SCHED_IDLE = 5
+const noIdleScheduling =
+  process.platform !== 'linux' ? 'not Linux' : !existsSync('/usr/bin/chrt') && !existsSync('/bin/chrt') ? 'util-linux chrt is not installed' : false
+
+describe('hashing threads', { skip: noIdleScheduling }, () => {
+  it('run under SCHED_IDLE, so a request woken on the event loop never waits behind a hash', async () => {
+    const before = threadPolicies().filter((policy) => policy === SCHED_IDLE).length
+    const hasher = createPasswordHasher({ concurrency: 2, queueLimit: 8 })
+    try {
+      // Two at once, so both threads have started.
+      await Promise.all([hasher.hash('first password 123'), hasher.hash('second password 123')])
+      assert.equal(threadPolicies().filter((policy) => policy === SCHED_IDLE).length - before, 2)
+    } finally {
+      await hasher.close()
+    }
   })
 })

@@ -36,7 +36,9 @@ export interface PasswordHasher {
 /**
  * How far below the event loop the hashing threads run: nice 19, the lowest priority on Linux.
  * A login flood then takes only the CPU the event loop leaves over, so
- * authenticated requests keep their latency (issue 3, `storm`).
+ * authenticated requests keep their latency (issue 3, `storm`). On Linux each
+ * thread then moves itself to SCHED_IDLE, below every nice level
+ * (password-worker.js); nice 19 is what remains where that is not possible.
  */
 const HASH_THREAD_NICENESS = 19
 
