@@ -12,7 +12,7 @@ import { createCsrfTokens, loadCsrfKey, type CsrfTokens } from './csrf.js'
 import { createLogin, type Login } from './login.js'
 import { createLoginFailures } from './login-failures.js'
 import { createRedisLoginFailures } from './login-failures-redis.js'
-import { connectRedis, type RedisConnections } from './redis.js'
+import type { RedisConnections } from './redis.js'
 import { createRedisBroadcast } from './revocation-broadcast.js'
 import { createClusterBroadcast } from './revocation-cluster.js'
 import { createPasswordHasher, type PasswordHasher } from './passwords.js'
@@ -72,7 +72,8 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   const onError = (error: unknown) => deps.onBackgroundError?.(error)
   const keys = await createKeyRing({ config, storage, now, onError })
   const encryption = await loadEncryptionKey(config, storage.settings)
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix, onError) : undefined
+  // ioredis is loaded only with REDIS_URL (resident memory, as the database drivers in storage/connect.ts).
+  const redis = config.redisUrl ? (await import('./redis.js')).connectRedis(config.redisUrl, config.redisPrefix, onError) : undefined
   const revocation = createRevocationList(storage.revocations, {
     now,
     retentionMs: (config.accessTokenTtl + config.jwtLeeway) * 1000,

@@ -48,7 +48,7 @@ export interface StorageOptions {
  * ```
  */
 export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
-  const connection = connect(databaseUrl, {
+  const connection = await connect(databaseUrl, {
     poolSize: options.databasePoolSize ?? DEFAULT_CONNECT_OPTIONS.poolSize,
     statementTimeout: options.databaseStatementTimeout ?? DEFAULT_CONNECT_OPTIONS.statementTimeout,
     connectTimeout: options.databaseConnectTimeout ?? DEFAULT_CONNECT_OPTIONS.connectTimeout,

@@ -290,7 +290,7 @@ describe('upgrading from the HS256 secret kept in settings', () => {
       rmSync(dir, { recursive: true, force: true })
     })
     // The schema as the previous version left it: only the first migration, and the generated secret in settings.
-    const connection = connect(databaseUrl)
+    const connection = await connect(databaseUrl)
     const secret = Buffer.alloc(32, 7).toString('base64url')
     try {
       const migrator = new Migrator({ db: connection.db, provider: { getMigrations: async () => createMigrations(connection.capabilities) } })

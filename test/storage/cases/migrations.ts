@@ -8,7 +8,7 @@ import type { Suite } from './suite.js'
 
 export function describeMigrations(suite: Suite): void {
   it('running migrateToLatest again on a migrated database applies nothing and fails nothing', async () => {
-    const connection = connect(suite.url)
+    const connection = await connect(suite.url)
     try {
       const again = await migrateToLatest(connection.db, connection.capabilities)
       assert.equal(again.error, undefined)
