@@ -7,6 +7,10 @@
 // itself), the black-box suite test/http runs again once per server database
 // (TESSERA_TEST_BACKEND=postgres, =mysql), each only when that server answers.
 // The exit code is non-zero when any run fails.
+//
+// --test-timeout also bounds each test file as a whole (node's runner treats a file as a test):
+// a file that never ends, such as one whose test left a server running, is cancelled and
+// reported as failed after FILE_TIMEOUT_MS, where it would otherwise hang the run until CI's limit.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -21,8 +25,11 @@ function find(dir) {
   return found
 }
 
+/** The longest test file takes about 3 minutes on a slow day; a hang costs at most this. */
+const FILE_TIMEOUT_MS = 10 * 60_000
+
 function runTests(files, env = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${FILE_TIMEOUT_MS}`, ...flags, ...files], {
     stdio: 'inherit',
     env: { ...process.env, ...env },
   })

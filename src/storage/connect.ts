@@ -27,6 +27,15 @@ export interface Capabilities {
    * trailing spaces, which would make "josé" and "jose" one username there only.
    */
   tableOptions: string | undefined
+  /**
+   * What keeps two processes that start at once on one new database from
+   * applying the same migration twice. PostgreSQL and MySQL: the lock Kysely's
+   * migrator takes itself (`pg_advisory_xact_lock`, `GET_LOCK`). SQLite: none
+   * from Kysely, which assumes one process per file, so the migrations run in
+   * one `BEGIN IMMEDIATE` transaction holding SQLite's write lock
+   * (migrations/lock.ts).
+   */
+  migrationLock: 'migrator' | 'write-transaction'
 }
 
 export interface Connection {

@@ -137,6 +137,19 @@ export async function startServer(env: Record<string, string> = {}, options: { d
   }
 }
 
+/**
+ * Starts one server per `env` at once. If any fails to start, the others are
+ * stopped before the error is thrown: a server left running would keep the
+ * test file's process alive, and the run would hang instead of failing.
+ */
+export async function startServers<const Envs extends Array<Record<string, string>>>(...envs: Envs): Promise<{ [K in keyof Envs]: RunningServer }> {
+  const starts = await Promise.allSettled(envs.map((env) => startServer(env)))
+  const failed = starts.find((start) => start.status === 'rejected')
+  if (!failed) return starts.map((start) => (start as PromiseFulfilledResult<RunningServer>).value) as { [K in keyof Envs]: RunningServer }
+  await Promise.allSettled(starts.map((start) => (start.status === 'fulfilled' ? start.value.stop() : undefined)))
+  throw failed.reason
+}
+
 /** Runs the server with a bad setting and returns its exit code and stderr. */
 export async function startServerExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-test-'))

@@ -2,7 +2,7 @@
 // cookies expired on logout and on a refresh that can never work again. @see issue 6
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { startServer, startServers, type RunningServer } from '../helpers/server.js'
 import { api, PASSWORD, register, uniqueEmail } from '../helpers/client.js'
 import { asBrowser, cookiesNamed, parseSetCookies, registerWithCookies, sessionFrom, type SetCookie } from '../helpers/cookies.js'
 import { assertProblem } from '../helpers/problems.js'
@@ -190,7 +190,7 @@ describe('AUTH_COOKIES=off (the default)', () => {
   let server: RunningServer
   let cookieServer: RunningServer
   before(async () => {
-    ;[server, cookieServer] = await Promise.all([startServer(), startServer({ AUTH_COOKIES: 'on' })])
+    ;[server, cookieServer] = await startServers({}, { AUTH_COOKIES: 'on' })
   })
   after(() => Promise.all([server.stop(), cookieServer.stop()]))
 

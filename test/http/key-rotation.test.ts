@@ -24,7 +24,7 @@ import type { SigningKeyRecord } from '../../src/storage/signing-keys.js'
 import { api, login, register, type Account, type ApiResponse } from '../helpers/client.js'
 import { createTestDatabase, testBackend } from '../helpers/databases.js'
 import { assertProblem } from '../helpers/problems.js'
-import { assertRefusedAtStart, startServer, type RunningServer } from '../helpers/server.js'
+import { assertRefusedAtStart, startServer, startServers, type RunningServer } from '../helpers/server.js'
 
 const TTL_SECONDS = 10
 /** Matches KEY_PROPAGATION_MS in src/services/key-store.ts: the time every instance takes to hear of a rotation. */
@@ -162,8 +162,9 @@ describe('two instances starting at once on a new database', () => {
     const backend = testBackend()
     const database = backend === 'sqlite' ? undefined : await createTestDatabase(backend)
     const databaseUrl = database?.url ?? `sqlite:${join(dir, 'tessera.db')}`
-    const servers = await Promise.all([startServer(databaseKeys('ES256', { DATABASE_URL: databaseUrl })), startServer(databaseKeys('ES256', { DATABASE_URL: databaseUrl }))])
+    let servers: RunningServer[] = []
     try {
+      servers = await startServers(databaseKeys('ES256', { DATABASE_URL: databaseUrl }), databaseKeys('ES256', { DATABASE_URL: databaseUrl }))
       const rows = await storedKeys(databaseUrl)
       assert.equal(rows.length, 1, `keys: ${rows.map((row) => row.kid).join(', ')}`)
       for (const server of servers) assert.equal(kidOf((await register(server.url)).accessToken), rows[0]!.kid)

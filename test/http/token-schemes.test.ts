@@ -1,7 +1,7 @@
 // TOKEN_SCHEMES: `Authorization: JWT <token>`, as the old Flask-JWT sends it, only when configured. @see issue 6, issue 8
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { startServers, type RunningServer } from '../helpers/server.js'
 import { api, register } from '../helpers/client.js'
 import { assertProblem } from '../helpers/problems.js'
 
@@ -9,7 +9,7 @@ describe('TOKEN_SCHEMES', () => {
   let bearerOnly: RunningServer
   let withJwt: RunningServer
   before(async () => {
-    ;[bearerOnly, withJwt] = await Promise.all([startServer(), startServer({ TOKEN_SCHEMES: 'Bearer,JWT' })])
+    ;[bearerOnly, withJwt] = await startServers({}, { TOKEN_SCHEMES: 'Bearer,JWT' })
   })
   after(() => Promise.all([bearerOnly.stop(), withJwt.stop()]))
 

@@ -1,5 +1,5 @@
 import type { MigrationInfo } from 'kysely'
-import { createMigrator } from '../../storage/migrations/index.js'
+import { applyPendingMigrations, createMigrator } from '../../storage/migrations/index.js'
 import { row } from '../output.js'
 import { withStorage, type Command } from '../command.js'
 
@@ -38,7 +38,7 @@ The server also migrates when it starts; this lets you do it beforehand.`,
   options: {},
   async run({ output, ...context }) {
     return withStorage({ output, ...context }, async (storage) => {
-      const result = await createMigrator(storage.db, storage.capabilities).migrateToLatest()
+      const result = await applyPendingMigrations(storage.db, storage.capabilities)
       const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
       if (result.error) {
         const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? '(unknown)'

@@ -8,6 +8,7 @@ export const MYSQL_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   autoIncrement: 'modifier',
   insertIgnore: 'on-duplicate-key',
   tableOptions: 'character set utf8mb4 collate utf8mb4_bin',
+  migrationLock: 'migrator',
 })
 
 /** ER_UNKNOWN_SYSTEM_VARIABLE: the server is MySQL, not MariaDB (or the other way round). */

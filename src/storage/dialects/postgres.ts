@@ -8,6 +8,7 @@ export const POSTGRES_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   autoIncrement: 'serial-type',
   insertIgnore: 'on-conflict',
   tableOptions: undefined,
+  migrationLock: 'migrator',
 })
 
 /**

@@ -12,6 +12,7 @@ export const SQLITE_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   autoIncrement: 'modifier',
   insertIgnore: 'on-conflict',
   tableOptions: undefined,
+  migrationLock: 'write-transaction',
 })
 
 /**

@@ -3,6 +3,7 @@ import type { Capabilities } from '../connect.js'
 import { createInit } from './2026-11-22T00-00-init.js'
 import { createSigningKeys } from './2026-11-23T00-00-signing-keys.js'
 import { createAuditEvents } from './2026-11-23T00-01-audit-events.js'
+import { withMigrationLock } from './lock.js'
 
 /**
  * Every migration, keyed by an ISO-date name so that they sort in the order
@@ -22,9 +23,17 @@ export function createMigrator(db: Kysely<any>, capabilities: Capabilities): Mig
   return new Migrator({ db, provider: { getMigrations: async () => migrations } })
 }
 
+/**
+ * Applies every pending migration, safe when several processes do it at once
+ * (lock.ts). A failure is reported in the result, not thrown.
+ */
+export async function applyPendingMigrations(db: Kysely<any>, capabilities: Capabilities): Promise<MigrationResultSet> {
+  return withMigrationLock(db, capabilities, () => createMigrator(db, capabilities).migrateToLatest())
+}
+
 /** Brings the schema to the latest migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<any>, capabilities: Capabilities): Promise<MigrationResultSet> {
-  const result = await createMigrator(db, capabilities).migrateToLatest()
+  const result = await applyPendingMigrations(db, capabilities)
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')
     throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed`, { cause: result.error })
