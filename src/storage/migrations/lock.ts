@@ -23,7 +23,8 @@ export async function withMigrationLock(db: Kysely<any>, capabilities: Capabilit
   try {
     result = await migrate()
   } catch (error) {
-    await sql`rollback`.execute(db)
+    // The migrator's own error says what went wrong; a failing rollback must not hide it.
+    await sql`rollback`.execute(db).catch(() => undefined)
     throw error
   }
   await (result.error ? sql`rollback` : sql`commit`).execute(db)
