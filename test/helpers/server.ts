@@ -161,7 +161,8 @@ export async function startServerExpectingFailure(env: Record<string, string>): 
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-  const code = await new Promise<number | null>((resolveExit) => child.once('exit', (exitCode) => resolveExit(exitCode)))
+  // 'close', not 'exit': at 'exit' the child's last stderr chunk may not have been read yet.
+  const code = await new Promise<number | null>((resolveExit) => child.once('close', (exitCode) => resolveExit(exitCode)))
   clearTimeout(timer)
   rmSync(dir, { recursive: true, force: true })
   return { code, stderr }

@@ -29,7 +29,7 @@ describe('graceful shutdown', () => {
         await new Promise((resolve) => setTimeout(resolve, 10))
       }
       const started = Date.now()
-      const exited = new Promise<number | null>((resolve) => server.process.once('exit', (code) => resolve(code)))
+      const exited = new Promise<number | null>((resolve) => server.process.once('close', (code) => resolve(code)))
       server.process.kill('SIGTERM')
       const responses = await Promise.all(burst)
       assert.deepEqual(
