@@ -1,8 +1,7 @@
 import { it } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
-import { promisify } from 'node:util'
 import { sql } from 'kysely'
 import { connect } from '../../../src/storage/connect.js'
 import { SQLITE_CAPABILITIES } from '../../../src/storage/dialects/sqlite.js'
@@ -10,7 +9,30 @@ import { createMigrations, migrateToLatest } from '../../../src/storage/migratio
 import { openStorage } from '../../../src/storage/index.js'
 import type { Suite } from './suite.js'
 
-const MIGRATE_AT = resolve(import.meta.dirname, '../fixtures/migrate-at.ts')
+const MIGRATE_TOGETHER = resolve(import.meta.dirname, '../fixtures/migrate-together.ts')
+
+/** One migrating process (fixtures/migrate-together.ts): `ready` once connected, `go()` to migrate, `done` with its output. */
+function startMigratingProcess(databaseUrl: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', MIGRATE_TOGETHER], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['pipe', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolveDone) =>
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      resolveDone({ code, stdout, stderr })
+    }),
+  )
+  const ready = new Promise<void>((resolveReady) =>
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8')
+      if (stdout.startsWith('ready\n')) resolveReady()
+    }),
+  )
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+  child.stdin.on('error', () => undefined) // a process that died before `go` is reported by its exit code
+  return { ready: Promise.race([ready, done.then(() => undefined)]), go: () => child.stdin.end('go\n'), done }
+}
 
 export function describeMigrations(suite: Suite): void {
   it('running migrateToLatest again on a migrated database applies nothing and fails nothing', async () => {
@@ -37,19 +59,13 @@ export function describeMigrations(suite: Suite): void {
   it('four processes migrating one new database at once apply each migration exactly once, and all start', async () => {
     const database = await suite.dialect.create()
     try {
-      // Every process connects first, then all begin migrating at the same instant.
-      const migrateAt = String(Date.now() + 3_000)
-      const runs = await Promise.allSettled(
-        Array.from({ length: 4 }, () =>
-          promisify(execFile)(process.execPath, ['--import', 'tsx', MIGRATE_AT], {
-            env: { ...process.env, DATABASE_URL: database.url, MIGRATE_AT: migrateAt },
-            timeout: 60_000,
-          }),
-        ),
-      )
-      const failures = runs.flatMap((run) => (run.status === 'rejected' ? [String((run.reason as { stderr?: string }).stderr ?? run.reason)] : []))
-      assert.deepEqual(failures, [])
-      const applied = runs.flatMap((run) => (run.status === 'fulfilled' ? (JSON.parse(run.value.stdout) as string[]) : []))
+      // Every process connects first; once all are connected, all are told to migrate at once.
+      const processes = Array.from({ length: 4 }, () => startMigratingProcess(database.url))
+      await Promise.all(processes.map((migrating) => migrating.ready))
+      for (const migrating of processes) migrating.go()
+      const runs = await Promise.all(processes.map((migrating) => migrating.done))
+      assert.deepEqual(runs.filter((run) => run.code !== 0).map((run) => run.stderr), [])
+      const applied = runs.flatMap((run) => JSON.parse(run.stdout.trim().split('\n').pop()!) as string[])
       const everyMigration = Object.keys(createMigrations(SQLITE_CAPABILITIES))
       assert.deepEqual(applied.sort(), everyMigration.sort())
     } finally {
