@@ -180,3 +180,10 @@ export async function assertRefusedAtStart(env: Record<string, string>, variable
   assert.match(lines[0]!, new RegExp(`Invalid ${variable}\\b`))
   return lines[0]!
 }
+
+/**
+ * Use this one, not startServer(), when the process itself is what the test is about
+ * (signals, kill -9, start-up output, WORKERS, several processes on one database):
+ * it always spawns dist/main.js, whatever startServer() becomes.
+ */
+export const startServerProcess = startServer
