@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { buildApp, loadConfig } from 'tessera'
+ * import { buildApp, loadConfig } from 'tessera-auth'
  *
  * const app = await buildApp({ config: loadConfig(process.env) })
  * app.get('/secret', { onRequest: app.requireAuth() }, async () => ({ answer: 42 }))

@@ -19,10 +19,10 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildApp, ConfigError, loadConfig } from 'tessera'
+import { buildApp, ConfigError, loadConfig } from 'tessera-auth'
 
 /**
- * @typedef {import('tessera').AuthContext} AuthContext
+ * @typedef {import('tessera-auth').AuthContext} AuthContext
  * @typedef {import('fastify').FastifyInstance} FastifyInstance
  */
 

@@ -5,7 +5,7 @@ import { startServer, type RunningServer } from '../helpers/server.js'
 import { api, login, register, uniqueEmail, type Account } from '../helpers/client.js'
 import { assertProblem } from '../helpers/problems.js'
 
-/** The example app (examples/protected-api), which imports `tessera` from dist/ through the package's "exports". */
+/** The example app (examples/protected-api), which imports `tessera-auth` from dist/ through the package's "exports". */
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/protected-api/server.mjs')
 
 describe('the protected-api example', () => {
