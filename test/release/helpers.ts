@@ -1,0 +1,81 @@
+// Shared by the release tests: a clean checkout to start from, running npm to its end, and
+// waiting for a started server's "tessera listening" line.
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+export const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+
+/**
+ * Copies the repository into `target` as a fresh clone would have it: the files git tracks, plus
+ * new files not yet committed and not ignored, without dist/ or node_modules/. A package that only
+ * works because this work tree happens to hold a build in dist/ fails from there.
+ */
+export function copyCleanCheckout(target: string): void {
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+  for (const path of listed.split('\0')) {
+    // A tracked file deleted in the work tree is still listed by --cached.
+    if (path === '' || !existsSync(join(ROOT, path))) continue
+    mkdirSync(dirname(join(target, path)), { recursive: true })
+    copyFileSync(join(ROOT, path), join(target, path))
+  }
+}
+
+/** Runs a command to its end; its stdout and stderr together, or an error holding both when it fails. */
+export function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; timeout?: number }): string {
+  const result = spawnSync(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    input: options.input,
+    encoding: 'utf8',
+    timeout: options.timeout ?? 300_000,
+  })
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}:\n${output}`)
+  return output
+}
+
+export interface Listening {
+  url: string
+  /** The pid of the node process that logged the line (pino puts it in every line). */
+  pid: number
+  /** Every line the process has written so far, and those it writes later. */
+  output: string[]
+}
+
+/** Resolves when `child` logs the `"tessera listening"` line; rejects if it exits first. */
+export function waitForListening(child: ChildProcess): Promise<Listening> {
+  return new Promise((resolveListening, reject) => {
+    const output: string[] = []
+    let pending = ''
+    let found = false
+    const onData = (chunk: Buffer) => {
+      pending += chunk.toString('utf8')
+      const lines = pending.split('\n')
+      pending = lines.pop() ?? ''
+      output.push(...lines)
+      const line = lines.find((candidate) => candidate.includes('"tessera listening"'))
+      if (line && !found) {
+        found = true
+        const { url, pid } = JSON.parse(line) as { url: string; pid: number }
+        resolveListening({ url, pid, output })
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('exit', (code, signal) => {
+      if (!found) reject(new Error(`exited with ${code ?? signal} before listening:\n${output.join('\n')}${pending}`))
+    })
+  })
+}
+
+/** Whether a process with this pid exists (a zombie counts; ours are reaped by the time we ask). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
