@@ -1,7 +1,7 @@
 // Shared by the release tests: a clean checkout to start from, running npm to its end, and
 // waiting for a started server's "tessera listening" line.
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -78,4 +78,21 @@ export function processExists(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/**
+ * Environment that lets an install reuse the better-sqlite3 binary this work tree already built.
+ * On a machine that reaches GitHub, better-sqlite3's install script (prebuild-install) downloads
+ * a prebuilt binary; where it cannot, it compiles SQLite from source, minutes of both CPU cores.
+ * prebuild-install first looks in its "local prebuilds" directory for the very file it would
+ * download: this packs ours there under that name. Without a built binary here, the install compiles.
+ */
+export function reuseBuiltSqlite(dir: string): NodeJS.ProcessEnv {
+  const packageDir = join(ROOT, 'node_modules/better-sqlite3')
+  if (!existsSync(join(packageDir, 'build/Release/better_sqlite3.node'))) return {}
+  const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string }
+  mkdirSync(dir, { recursive: true })
+  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`
+  execFileSync('tar', ['-czf', join(dir, name), '-C', packageDir, 'build/Release/better_sqlite3.node'])
+  return { npm_config_better_sqlite3_local_prebuilds: dir }
 }
