@@ -26,8 +26,8 @@ function find(dir) {
 }
 
 /**
- * The longest file (test/release, a production install from the packed package) took 2.3 minutes
- * on a slow day and allows itself 10; a hang costs at most this.
+ * The longest files (test/release: npm installs from the packed package and the production
+ * recipe) took 2 to 2.5 minutes on a slow day and allow themselves 10; a hang costs at most this.
  */
 const FILE_TIMEOUT_MS = 15 * 60_000
 
