@@ -9,7 +9,7 @@
 //
 // and, at /app/, the single-page app of examples/spa (start with AUTH_COOKIES=on for it).
 //
-// Run it from the repository root after `npm run build`:
+// Run it from the repository root after `npm install` (which builds dist/):
 //
 //   node examples/protected-api/server.mjs
 //
