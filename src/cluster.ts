@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { Config } from './config.js'
-import { REVOCATION_MESSAGE } from './services/revocation-cluster.js'
+import { REVOCATION_MESSAGE } from './services/revocation/cluster-broadcast.js'
 import { openStorage } from './storage/index.js'
 
 

@@ -1,4 +1,4 @@
-import type { RedisConnections } from './redis.js'
+import type { RedisConnections } from '../redis.js'
 
 export interface RevokedEntry {
   sessionId: string

@@ -1,6 +1,6 @@
-import { AppError } from '../errors.js'
-import type { RevocationQueries } from '../storage/revocations.js'
-import type { RevocationBroadcast } from './revocation-broadcast.js'
+import { AppError } from '../../errors.js'
+import type { RevocationQueries } from '../../storage/revocations.js'
+import type { RevocationBroadcast } from './redis-broadcast.js'
 import { RevokedSessionSet } from './revoked-session-set.js'
 import { SequenceGaps } from './sequence-gaps.js'
 

@@ -1,4 +1,4 @@
-import type { RevocationBroadcast, RevokedEntry } from './revocation-broadcast.js'
+import type { RevocationBroadcast, RevokedEntry } from './redis-broadcast.js'
 
 /** The IPC message type that carries revocations; the primary (cluster.ts) relays exactly these. */
 export const REVOCATION_MESSAGE = 'tessera:revocations'
