@@ -20,7 +20,7 @@ function revocationOf(revoked: Set<string>): RevocationList {
     load: async () => {},
     start: async () => {},
     sweep: async () => {},
-    stop: () => {},
+    stop: async () => {},
     size: revoked.size,
   }
 }

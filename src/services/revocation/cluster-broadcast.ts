@@ -1,32 +1,63 @@
-import type { RevocationBroadcast, RevokedEntry } from './redis-broadcast.js'
-
-/** The IPC message type that carries revocations; the primary (cluster.ts) relays exactly these. */
-export const REVOCATION_MESSAGE = 'tessera:revocations'
+import { decodeEntries, encodeEntries, type RevocationBroadcast } from './broadcast.js'
+import { REVOCATION_MESSAGES, WORKER_CONFIRM_TIMEOUT_MS, type RevocationMessage } from './cluster-messages.js'
 
 /**
- * The revocation broadcast between the workers of one machine (`WORKERS=N`
- * without Redis): messages go over node:cluster's IPC channel to the primary,
- * which relays them to the other workers. The database poll stays on as the
- * safety net, as it does with Redis.
+ * The revocation channel between the workers of one machine (`WORKERS=N`),
+ * worker side: a revocation goes over node:cluster's IPC channel to the
+ * primary, which relays it to every other worker and confirms once each has
+ * applied it (cluster-relay.ts). `publish` resolves on that confirmation, so
+ * a logout's 204 never leaves while another worker would still accept the
+ * token (issue 14, finding 10); without it in `WORKER_CONFIRM_TIMEOUT_MS` it
+ * rejects and the request answers 503.
  */
 export function createClusterBroadcast(): RevocationBroadcast {
+  let nextId = 1
+  const waiting = new Map<number, () => void>()
+
+  const send = (message: object) =>
+    new Promise<void>((resolve, reject) => {
+      if (!process.send || !process.connected) return reject(new Error('the cluster primary is gone'))
+      process.send(message, undefined, {}, (error) => (error ? reject(error) : resolve()))
+    })
+
   return {
-    async publish(entries: RevokedEntry[]) {
-      if (entries.length === 0 || !process.send || !process.connected) return
-      process.send({ type: REVOCATION_MESSAGE, entries: entries.map((entry) => [entry.sessionId, entry.expiresAt]) })
+    async publish(entries, store) {
+      await store()
+      if (entries.length === 0) return
+      const id = nextId++
+      const confirmed = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(id)
+          reject(new Error(`the cluster primary did not confirm a revocation within ${WORKER_CONFIRM_TIMEOUT_MS} ms`))
+        }, WORKER_CONFIRM_TIMEOUT_MS)
+        waiting.set(id, () => {
+          clearTimeout(timer)
+          waiting.delete(id)
+          resolve()
+        })
+      })
+      try {
+        await send({ type: REVOCATION_MESSAGES.REVOKED, id, entries: encodeEntries(entries) })
+      } catch (error) {
+        waiting.get(id)?.()
+        throw error
+      }
+      await confirmed
     },
 
-    async subscribe(onEntries) {
-      process.on('message', (message: unknown) => {
-        const m = message as { type?: unknown; entries?: unknown } | null
-        if (m?.type !== REVOCATION_MESSAGE || !Array.isArray(m.entries)) return
-        const pairs = m.entries as Array<[unknown, unknown]>
-        onEntries(
-          pairs
-            .filter((pair): pair is [string, number] => typeof pair[0] === 'string' && typeof pair[1] === 'number')
-            .map(([sessionId, expiresAt]) => ({ sessionId, expiresAt })),
-        )
+    async subscribe({ onEntries, onSubscribed }) {
+      process.on('message', (raw: unknown) => {
+        const message = raw as RevocationMessage | null
+        if (message?.type === REVOCATION_MESSAGES.CONFIRMED && typeof message.id === 'number') return waiting.get(message.id)?.()
+        if (message?.type !== REVOCATION_MESSAGES.REVOKED) return
+        onEntries(decodeEntries(message.entries))
+        // Applied synchronously above: confirming now is truthful.
+        if (typeof message.relayId === 'number') void send({ type: REVOCATION_MESSAGES.APPLIED, relayId: message.relayId }).catch(() => {})
       })
+      // From here on every relayed revocation reaches this worker; what came before is in the
+      // database, which the list reads again now (onSubscribed).
+      await send({ type: REVOCATION_MESSAGES.SUBSCRIBED }).catch(() => {})
+      onSubscribed(true)
     },
 
     get connected() {

@@ -1,0 +1,87 @@
+import pg from 'pg'
+
+/** A LISTEN on one channel, over a connection of its own (a pooled one would be handed back and stop hearing). */
+export interface Listener {
+  /** True from a confirmed LISTEN until the connection is lost. */
+  readonly listening: boolean
+  close(): Promise<void>
+}
+
+export interface ListenHandlers {
+  onNotification(payload: string): void
+  /** The LISTEN is (again) in place: notifications sent while it was not were missed. */
+  onListening(): void
+  onError(error: unknown): void
+}
+
+/** How often the quiet connection is asked `select 1`, so a silently dead one is noticed (pg sees no RST through a lost route). */
+const HEARTBEAT_MS = 2000
+/** A heartbeat or LISTEN unanswered for this long counts as a lost connection. */
+const QUERY_TIMEOUT_MS = 2000
+
+/**
+ * Holds `LISTEN channel` on a dedicated `pg.Client` and keeps it: on any
+ * error, end or failed heartbeat the client is dropped, `listening` turns
+ * false at once (so callers fail closed), and a new client is connected with
+ * backoff (200 ms more per attempt, at most 2 s), as ioredis does for Redis.
+ */
+export function listenPostgres(url: string, channel: string, handlers: ListenHandlers, connectTimeoutSeconds: number): Listener {
+  let client: pg.Client | undefined
+  let listening = false
+  let closed = false
+  let attempt = 0
+  let heartbeat: NodeJS.Timeout | undefined
+  let retry: NodeJS.Timeout | undefined
+
+  const drop = (current: pg.Client, error?: unknown) => {
+    if (client !== current) return // already dropped
+    client = undefined
+    listening = false
+    clearInterval(heartbeat)
+    if (error && !closed) handlers.onError(error)
+    current.end().catch(() => {})
+    if (closed) return
+    attempt++
+    retry = setTimeout(open, Math.min(attempt * 200, 2000))
+    retry.unref()
+  }
+
+  const open = () => {
+    if (closed) return
+    const current = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutSeconds * 1000, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true })
+    client = current
+    current.on('error', (error) => drop(current, error))
+    current.on('end', () => drop(current, new Error('the PostgreSQL LISTEN connection ended')))
+    current.on('notification', (message) => {
+      if (message.channel === channel) handlers.onNotification(message.payload ?? '')
+    })
+    current
+      .connect()
+      .then(() => current.query(`LISTEN ${current.escapeIdentifier(channel)}`))
+      .then(() => {
+        if (client !== current) return
+        attempt = 0
+        listening = true
+        heartbeat = setInterval(() => void current.query('select 1').catch((error: unknown) => drop(current, error)), HEARTBEAT_MS)
+        heartbeat.unref()
+        handlers.onListening()
+      })
+      .catch((error: unknown) => drop(current, error))
+  }
+
+  open()
+  return {
+    get listening() {
+      return listening
+    },
+    async close() {
+      closed = true
+      clearTimeout(retry)
+      clearInterval(heartbeat)
+      listening = false
+      const current = client
+      client = undefined
+      await current?.end().catch(() => {})
+    },
+  }
+}
