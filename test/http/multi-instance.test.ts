@@ -193,6 +193,21 @@ describe('two instances sharing only PostgreSQL (no Redis)', { skip: skipPostgre
     await database?.drop()
   })
 
+  it('B refuses a token right after its logout on A got 204 (50 trials)', async () => {
+    const TRIALS = 50
+    let accepted = 0
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const account = await register(a.url)
+      assert.equal((await api(b.url, '/auth/me', { token: account.accessToken })).status, 200)
+      assert.equal((await api(a.url, '/auth/logout', { method: 'POST', token: account.accessToken })).status, 204)
+      const onB = await api(b.url, '/auth/me', { token: account.accessToken })
+      if (onB.status === 200) accepted++
+      else assert.equal(onB.body.code, 'token_revoked')
+    }
+    console.log(`[postgres-only] accepted on B after the 204 on A: ${accepted} of ${TRIALS} trials`)
+    assert.equal(accepted, 0, `${accepted} of ${TRIALS} trials accepted a logged-out token`)
+  })
+
   it('an instance fails closed while its LISTEN connection is lost, and has caught up before it accepts again', async () => {
     const loggedOut = await register(a.url)
     const staying = await register(a.url)
@@ -209,5 +224,26 @@ describe('two instances sharing only PostgreSQL (no Redis)', { skip: skipPostgre
     const revoked = await api(c.url, '/auth/me', { token: loggedOut.accessToken })
     assert.equal(revoked.status, 401)
     assert.equal(revoked.body.code, 'token_revoked')
+  })
+
+  it('a logout that an instance too stuck to confirm would lie about answers 503, and that instance fails closed until it has caught up', async () => {
+    const account = await register(a.url)
+    assert.equal((await api(c.url, '/auth/me', { token: account.accessToken })).status, 200)
+    // A stopped process is one whose event loop never comes back: it cannot confirm.
+    c.process.kill('SIGSTOP')
+    let logout
+    try {
+      logout = await api(a.url, '/auth/logout', { method: 'POST', token: account.accessToken })
+    } finally {
+      c.process.kill('SIGCONT')
+    }
+    assert.equal(logout.status, 503)
+    assert.equal(logout.body.code, 'service_unavailable')
+    // A ended C's LISTEN connection before answering: woken, C refuses until it has read the table again.
+    const first = await api(c.url, '/auth/me', { token: account.accessToken })
+    assert.notEqual(first.status, 200, 'the stuck instance accepted the token when it woke')
+    await within(10_000, revokedOn(c, account.accessToken))
+    // Stored all along: B, which confirmed, refuses it too.
+    assert.equal((await api(b.url, '/auth/me', { token: account.accessToken })).body.code, 'token_revoked')
   })
 })

@@ -1,14 +1,22 @@
 import pg from 'pg'
 
-/** A LISTEN on one channel, over a connection of its own (a pooled one would be handed back and stop hearing). */
+/** A LISTEN on some channels, over a connection of its own (a pooled one would be handed back and stop hearing). */
 export interface Listener {
   /** True from a confirmed LISTEN until the connection is lost. */
   readonly listening: boolean
+  /** A statement on the listening connection (a NOTIFY, a look at pg_stat_activity); rejects while it is down. */
+  query(text: string, values?: unknown[]): Promise<Array<Record<string, unknown>>>
   close(): Promise<void>
 }
 
+export interface ListenOptions {
+  channels: string[]
+  /** Names the connection in pg_stat_activity, so others can tell which processes listen. */
+  applicationName: string
+}
+
 export interface ListenHandlers {
-  onNotification(payload: string): void
+  onNotification(channel: string, payload: string): void
   /** The LISTEN is (again) in place: notifications sent while it was not were missed. */
   onListening(): void
   onError(error: unknown): void
@@ -25,7 +33,7 @@ const QUERY_TIMEOUT_MS = 2000
  * false at once (so callers fail closed), and a new client is connected with
  * backoff (200 ms more per attempt, at most 2 s), as ioredis does for Redis.
  */
-export function listenPostgres(url: string, channel: string, handlers: ListenHandlers, connectTimeoutSeconds: number): Listener {
+export function listenPostgres(url: string, { channels, applicationName }: ListenOptions, handlers: ListenHandlers, connectTimeoutSeconds: number): Listener {
   let client: pg.Client | undefined
   let listening = false
   let closed = false
@@ -48,16 +56,22 @@ export function listenPostgres(url: string, channel: string, handlers: ListenHan
 
   const open = () => {
     if (closed) return
-    const current = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutSeconds * 1000, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true })
+    const current = new pg.Client({
+      connectionString: url,
+      application_name: applicationName,
+      connectionTimeoutMillis: connectTimeoutSeconds * 1000,
+      query_timeout: QUERY_TIMEOUT_MS,
+      keepAlive: true,
+    })
     client = current
     current.on('error', (error) => drop(current, error))
     current.on('end', () => drop(current, new Error('the PostgreSQL LISTEN connection ended')))
     current.on('notification', (message) => {
-      if (message.channel === channel) handlers.onNotification(message.payload ?? '')
+      if (channels.includes(message.channel)) handlers.onNotification(message.channel, message.payload ?? '')
     })
     current
       .connect()
-      .then(() => current.query(`LISTEN ${current.escapeIdentifier(channel)}`))
+      .then(() => current.query(channels.map((channel) => `LISTEN ${current.escapeIdentifier(channel)}`).join('; ')))
       .then(() => {
         if (client !== current) return
         attempt = 0
@@ -73,6 +87,10 @@ export function listenPostgres(url: string, channel: string, handlers: ListenHan
   return {
     get listening() {
       return listening
+    },
+    async query(text, values) {
+      if (!listening || !client) throw new Error('the PostgreSQL LISTEN connection is down')
+      return (await client.query(text, values)).rows as Array<Record<string, unknown>>
     },
     async close() {
       closed = true

@@ -39,7 +39,7 @@ export function connectPostgres(url: string, options: ConnectOptions): Connectio
     async ping() {
       await sql`select 1`.execute(db)
     },
-    listen: (channel, handlers) => listenPostgres(url, channel, handlers, options.connectTimeout),
+    listen: (listenOptions, handlers) => listenPostgres(url, listenOptions, handlers, options.connectTimeout),
     async close() {
       await db.destroy()
     },
