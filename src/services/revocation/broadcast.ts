@@ -60,15 +60,24 @@ export function decodeEntries(pairs: unknown): RevokedEntry[] {
 
 /**
  * Several channels at once (WORKERS beside Redis or PostgreSQL): the first
- * stores and announces to other instances, the rest only announce.
+ * stores and announces to other instances, the rest only announce; the
+ * publish resolves once every channel has confirmed.
  */
 export function combineBroadcasts(first: RevocationBroadcast, ...rest: RevocationBroadcast[]): RevocationBroadcast {
   if (rest.length === 0) return first
   const all = [first, ...rest]
   return {
     async publish(entries, store) {
-      await first.publish(entries, store)
-      await Promise.all(rest.map((channel) => channel.publish(entries, async () => {})))
+      // Once the first channel has stored, every channel waits for its confirmations at once, so a
+      // worker killed by the WORKERS relay for not confirming is gone by the time PostgreSQL's wait ends.
+      let stored: () => void = () => {}
+      const isStored = new Promise<void>((resolve) => (stored = resolve))
+      const firstDone = first.publish(entries, async (notify) => {
+        await store(notify)
+        stored()
+      })
+      await Promise.race([isStored, firstDone])
+      await Promise.all([firstDone, ...rest.map((channel) => channel.publish(entries, async () => {}))])
     },
     async subscribe(handlers) {
       await Promise.all(all.map((channel) => channel.subscribe(handlers)))

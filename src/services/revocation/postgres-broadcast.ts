@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Storage } from '../../storage/index.js'
 import type { Listener } from '../../storage/dialects/postgres-listener.js'
 import { decodeEntries, encodeEntries, type RevocationBroadcast } from './broadcast.js'
+import { RELAY_CONFIRM_TIMEOUT_MS } from './cluster-messages.js'
 
 /** The NOTIFY channels (per database, as the revoked_sessions table is): revocations, and their confirmations. */
 const CHANNEL = 'tessera_revocations'
@@ -10,8 +11,12 @@ const CONFIRM_CHANNEL = 'tessera_revocations_confirm'
 const APPLICATION_PREFIX = 'tessera-revocations:'
 /** Entries per NOTIFY: about 60 bytes each keeps a payload well under PostgreSQL's 8000-byte limit. */
 const ENTRIES_PER_NOTIFY = 100
-/** How long a revocation waits for every other listening process to confirm it. */
-export const POSTGRES_CONFIRM_TIMEOUT_MS = 2000
+/**
+ * How long a revocation waits for every other listening process to confirm it: a second longer than
+ * the WORKERS relay waits (cluster-messages.ts), so a stuck sibling worker has been killed, and
+ * stopped listening, before this wait ends.
+ */
+export const POSTGRES_CONFIRM_TIMEOUT_MS = RELAY_CONFIRM_TIMEOUT_MS + 1000
 
 /** One NOTIFY of a revocation: from whom, which of its revocations, the entries, and whether it is the last part. */
 interface Announcement {
