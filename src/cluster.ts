@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { Config } from './config.js'
-import { REVOCATION_MESSAGE } from './services/revocation-cluster.js'
+import { createRevocationRelay } from './services/revocation/cluster-relay.js'
 import { openStorage } from './storage/index.js'
 
 
@@ -36,11 +36,15 @@ export async function runPrimary(config: Readonly<Config>, log: Log): Promise<vo
   let stopping = false
   let earlyDeaths = 0
 
+  // Revocations made by one worker reach the others through the primary (IPC), confirmed by each before the
+  // sender answers; a worker too stuck to confirm is killed, and replaced by fork's exit handler.
+  const relay = createRevocationRelay((worker) => log.error({ slot: slots.get(worker), pid: worker.process.pid }, 'worker did not confirm a revocation in time; killing it'))
+
   const fork = (slot: number) => {
     const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) })
     const startedAt = Date.now()
     slots.set(worker, slot)
-    worker.on('message', (message: unknown) => relay(worker, message))
+    relay.attach(worker)
     worker.once('exit', (code, signal) => {
       slots.delete(worker)
       if (stopping) return
@@ -55,12 +59,6 @@ export async function runPrimary(config: Readonly<Config>, log: Log): Promise<vo
       log.error({ slot, pid: worker.process.pid, code, signal }, 'worker died; starting a replacement')
       fork(slot)
     })
-  }
-
-  // Revocations made by one worker reach the others through the primary (IPC), as Redis does across machines.
-  const relay = (from: Worker, message: unknown) => {
-    if ((message as { type?: unknown } | null)?.type !== REVOCATION_MESSAGE) return
-    for (const worker of slots.keys()) if (worker !== from && worker.isConnected()) worker.send(message as object)
   }
 
   for (let slot = 1; slot <= config.workers; slot++) fork(slot)

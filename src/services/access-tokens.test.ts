@@ -8,7 +8,7 @@ import { createAccessTokens } from './access-tokens.js'
 import { createKeyRing, createPinnedKeyRing, type KeyRing } from './keyring.js'
 import { KEY_PROPAGATION_MS, rotateKey } from './key-store.js'
 import { keyIdOfSecret, loadPinnedKey } from './keys.js'
-import type { RevocationList } from './revocation.js'
+import type { RevocationList } from './revocation/list.js'
 
 const config = loadConfig({ JWT_SECRET: 'k'.repeat(32), ACCESS_TOKEN_TTL: '60', JWT_LEEWAY: '5' })
 
@@ -20,7 +20,7 @@ function revocationOf(revoked: Set<string>): RevocationList {
     load: async () => {},
     start: async () => {},
     sweep: async () => {},
-    stop: () => {},
+    stop: async () => {},
     size: revoked.size,
   }
 }

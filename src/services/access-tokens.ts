@@ -3,7 +3,7 @@ import { errors as joseErrors, jwtVerify, SignJWT, type JWSHeaderParameters, typ
 import { AppError } from '../errors.js'
 import type { Config } from '../config.js'
 import { looksLikeRefreshToken } from './refresh-tokens.js'
-import type { RevocationList } from './revocation.js'
+import type { RevocationList } from './revocation/list.js'
 import type { KeyRing, VerifyingKey } from './keyring.js'
 import { createTokenEncryption, type EncryptionKey, type TokenEncryption } from './jwe-key.js'
 import { createVerifiedTokenCache } from './verified-token-cache.js'

@@ -13,10 +13,9 @@ import { createLogin, type Login } from './login.js'
 import { createLoginFailures } from './login-failures.js'
 import { createRedisLoginFailures } from './login-failures-redis.js'
 import type { RedisConnections } from './redis.js'
-import { createRedisBroadcast } from './revocation-broadcast.js'
-import { createClusterBroadcast } from './revocation-cluster.js'
+import { chooseRevocationBroadcast } from './revocation/choose-broadcast.js'
 import { createPasswordHasher, type PasswordHasher } from './passwords.js'
-import { createRevocationList, type RevocationList } from './revocation.js'
+import { createRevocationList, type RevocationList } from './revocation/list.js'
 import { createSessionService, type SessionService } from './sessions.js'
 import { createUserService, type UserService } from './users.js'
 
@@ -78,8 +77,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     now,
     retentionMs: (config.accessTokenTtl + config.jwtLeeway) * 1000,
     pollIntervalMs: config.revocationPollInterval * 1000,
-    // Redis reaches every instance; without it, the workers of one machine (WORKERS=N) still tell each other.
-    broadcast: redis ? createRedisBroadcast(redis) : cluster.isWorker ? createClusterBroadcast() : undefined,
+    broadcast: chooseRevocationBroadcast({ redis, storage, isWorker: cluster.isWorker, onError }),
     onError,
   })
   // Give Redis a moment before serving, so the first requests are not refused while it connects;
@@ -127,7 +125,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
       clearInterval(sweeper)
       await audit.stop()
       keys.stop()
-      revocation.stop()
+      await revocation.stop()
       await passwords.close()
       await redis?.close()
     },

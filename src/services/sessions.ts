@@ -6,7 +6,7 @@ import type { SessionRecord } from '../storage/sessions.js'
 import type { UserRecord } from '../storage/users.js'
 import type { AccessTokens } from './access-tokens.js'
 import { createRefreshToken, parseRefreshToken, secretMatches } from './refresh-tokens.js'
-import type { RevocationList } from './revocation.js'
+import type { RevocationList } from './revocation/list.js'
 
 /** Where a request came from, recorded on the session it creates. */
 export interface ClientInfo {

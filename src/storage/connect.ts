@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
+import type { ListenHandlers, ListenOptions, Listener } from './dialects/postgres-listener.js'
 import { connectSqlite } from './dialects/sqlite.js'
 
 /**
@@ -44,6 +45,8 @@ export interface Connection {
   /** Cheap round trip for /health. */
   ping(): Promise<void>
   close(): Promise<void>
+  /** PostgreSQL only: LISTEN over a connection of its own (the revocation channel without Redis). */
+  listen?: (options: ListenOptions, handlers: ListenHandlers) => Listener
 }
 
 /** Pool and timeout settings; SQLite (one in-process handle) ignores them. */

@@ -8,6 +8,7 @@ import { createAuditEventQueries, type AuditEventQueries } from './audit-events.
 import { createUserQueries, type UserQueries } from './users.js'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
+import type { Connection } from './connect.js'
 
 /** Every query the services use, over one connection. */
 export interface Storage {
@@ -21,6 +22,8 @@ export interface Storage {
   auditEvents: AuditEventQueries
   ping(): Promise<void>
   close(): Promise<void>
+  /** Present on PostgreSQL: LISTEN/NOTIFY, the revocation channel when there is no Redis. */
+  listen?: Connection['listen']
 }
 
 /**
@@ -71,5 +74,6 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     auditEvents: createAuditEventQueries(db),
     ping: connection.ping,
     close: connection.close,
+    ...(connection.listen ? { listen: connection.listen } : {}),
   }
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Capabilities } from './connect.js'
 import type { Database } from './database.js'
 import { ignoreDuplicate } from './insert-ignore.js'
@@ -13,23 +13,35 @@ export interface RevokedSession {
 const INSERT_BATCH = 500
 
 export function createRevocationQueries(db: Kysely<Database>, capabilities: Capabilities) {
+  async function insertRows(executor: Kysely<Database>, entries: Array<{ sessionId: string; userId: string; revokedAt: number; expiresAt: number }>): Promise<void> {
+    // Batches keep each statement under every dialect's bound-parameter limit.
+    for (let start = 0; start < entries.length; start += INSERT_BATCH) {
+      const rows = entries.slice(start, start + INSERT_BATCH).map((entry) => ({
+        session_id: entry.sessionId,
+        user_id: entry.userId,
+        revoked_at: entry.revokedAt,
+        expires_at: entry.expiresAt,
+      }))
+      await ignoreDuplicate(executor.insertInto('revoked_sessions').values(rows), 'session_id', capabilities).execute()
+    }
+  }
+
   return {
     /**
      * Records revoked sessions; a session already recorded keeps its first entry.
      * The insert ignores duplicates itself (rather than select-then-insert), so two
      * instances revoking the same session at once both succeed.
+     *
+     * With `notify` (PostgreSQL), the rows and the NOTIFYs go in one
+     * transaction: a NOTIFY is delivered at commit, so no listener hears of a
+     * row it cannot read yet, and the caller's commit means both are done.
      */
-    async insert(entries: Array<{ sessionId: string; userId: string; revokedAt: number; expiresAt: number }>): Promise<void> {
-      // Batches keep each statement under every dialect's bound-parameter limit.
-      for (let start = 0; start < entries.length; start += INSERT_BATCH) {
-        const rows = entries.slice(start, start + INSERT_BATCH).map((entry) => ({
-          session_id: entry.sessionId,
-          user_id: entry.userId,
-          revoked_at: entry.revokedAt,
-          expires_at: entry.expiresAt,
-        }))
-        await ignoreDuplicate(db.insertInto('revoked_sessions').values(rows), 'session_id', capabilities).execute()
-      }
+    async insert(entries: Array<{ sessionId: string; userId: string; revokedAt: number; expiresAt: number }>, notify?: { channel: string; payloads: string[] }): Promise<void> {
+      if (!notify) return insertRows(db, entries)
+      await db.transaction().execute(async (trx) => {
+        await insertRows(trx, entries)
+        for (const payload of notify.payloads) await sql`select pg_notify(${notify.channel}, ${payload})`.execute(trx)
+      })
     },
 
     /** Entries still in force after `afterSeq` (0: from the start), oldest first: the start-up load and the change feed. */

@@ -1,11 +1,13 @@
 // Several Tessera instances on one database (and Redis): a revocation on one is honoured by the
-// others at once (Redis) or within the poll interval (database only). @see issue 4
+// others at once (Redis, or PostgreSQL LISTEN/NOTIFY) or within the poll interval (other databases). @see issue 4
+// Instances sharing only PostgreSQL: the logout's NOTIFY commits with its row before the 204. @see issue 14 (finding 11)
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { createTestDatabase, unavailable, type TestDatabase } from '../helpers/databases.js'
 import { redisUnavailable, SHARED_REDIS_URL } from '../helpers/redis-server.js'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { startServer, startServerProcess, type RunningServer } from '../helpers/server.js'
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
 import { api, login, register, PASSWORD } from '../helpers/client.js'
 
 /** Polls `probe` until it returns true; resolves with the milliseconds it took, or rejects after `limitMs`. */
@@ -158,5 +160,90 @@ describe('two instances on one database without Redis', () => {
     assert.equal((await api(first.url, '/auth/logout', { method: 'POST', token: account.accessToken })).status, 204)
     const elapsed = await within(2000, revokedOn(second, account.accessToken))
     assert.ok(elapsed <= 2000)
+  })
+})
+
+const skipPostgres = await unavailable('postgres')
+
+describe('two instances sharing only PostgreSQL (no Redis)', { skip: skipPostgres ?? false }, () => {
+  let database: TestDatabase
+  let proxy: TcpProxy
+  let a: RunningServer
+  let b: RunningServer
+  let c: RunningServer
+
+  before(async () => {
+    database = await createTestDatabase('postgres')
+    // C reaches PostgreSQL through a proxy, so a test can take its connections (the LISTEN one too) away.
+    // B does not: the proxy runs in this test process, which would hold up the NOTIFY on its way to B.
+    proxy = await startTcpProxy('127.0.0.1', 5432)
+    const throughProxy = new URL(database.url)
+    throughProxy.host = proxy.address
+    // Polling is slowed to a minute: only LISTEN/NOTIFY can explain a revocation seen at once.
+    const env = { REVOCATION_POLL_INTERVAL: '60s', RATE_LIMIT_AUTH: '1000/1m' }
+    a = await startServerProcess({ ...env, DATABASE_URL: database.url })
+    b = await startServerProcess({ ...env, DATABASE_URL: database.url })
+    c = await startServerProcess({ ...env, DATABASE_URL: throughProxy.toString() })
+  })
+  after(async () => {
+    await c?.stop({ keepData: true })
+    await b?.stop({ keepData: true })
+    await a?.stop({ keepData: true })
+    await proxy?.close()
+    await database?.drop()
+  })
+
+  it('B refuses a token right after its logout on A got 204 (50 trials)', async () => {
+    const TRIALS = 50
+    let accepted = 0
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const account = await register(a.url)
+      assert.equal((await api(b.url, '/auth/me', { token: account.accessToken })).status, 200)
+      assert.equal((await api(a.url, '/auth/logout', { method: 'POST', token: account.accessToken })).status, 204)
+      const onB = await api(b.url, '/auth/me', { token: account.accessToken })
+      if (onB.status === 200) accepted++
+      else assert.equal(onB.body.code, 'token_revoked')
+    }
+    console.log(`[postgres-only] accepted on B after the 204 on A: ${accepted} of ${TRIALS} trials`)
+    assert.equal(accepted, 0, `${accepted} of ${TRIALS} trials accepted a logged-out token`)
+  })
+
+  it('an instance fails closed while its LISTEN connection is lost, and has caught up before it accepts again', async () => {
+    const loggedOut = await register(a.url)
+    const staying = await register(a.url)
+    for (const account of [loggedOut, staying]) assert.equal((await api(c.url, '/auth/me', { token: account.accessToken })).status, 200)
+    proxy.cut()
+    await within(8000, async () => {
+      const me = await api(c.url, '/auth/me', { token: staying.accessToken })
+      return me.status === 503 && me.body.code === 'service_unavailable'
+    })
+    // Made while B hears nothing: B must learn of it from the database before trusting any token again.
+    assert.equal((await api(a.url, '/auth/logout', { method: 'POST', token: loggedOut.accessToken })).status, 204)
+    proxy.restore()
+    await within(10_000, async () => (await api(c.url, '/auth/me', { token: staying.accessToken })).status === 200)
+    const revoked = await api(c.url, '/auth/me', { token: loggedOut.accessToken })
+    assert.equal(revoked.status, 401)
+    assert.equal(revoked.body.code, 'token_revoked')
+  })
+
+  it('a logout that an instance too stuck to confirm would lie about answers 503, and that instance fails closed until it has caught up', async () => {
+    const account = await register(a.url)
+    assert.equal((await api(c.url, '/auth/me', { token: account.accessToken })).status, 200)
+    // A stopped process is one whose event loop never comes back: it cannot confirm.
+    c.process.kill('SIGSTOP')
+    let logout
+    try {
+      logout = await api(a.url, '/auth/logout', { method: 'POST', token: account.accessToken })
+    } finally {
+      c.process.kill('SIGCONT')
+    }
+    assert.equal(logout.status, 503)
+    assert.equal(logout.body.code, 'service_unavailable')
+    // A ended C's LISTEN connection before answering: woken, C refuses until it has read the table again.
+    const first = await api(c.url, '/auth/me', { token: account.accessToken })
+    assert.notEqual(first.status, 200, 'the stuck instance accepted the token when it woke')
+    await within(10_000, revokedOn(c, account.accessToken))
+    // Stored all along: B, which confirmed, refuses it too.
+    assert.equal((await api(b.url, '/auth/me', { token: account.accessToken })).body.code, 'token_revoked')
   })
 })

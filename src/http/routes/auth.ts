@@ -149,11 +149,12 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
       preValidation: bodyMayBeEmpty,
       schema: {
         summary: 'End this session, or every session of the user with scope "all"',
-        description: 'Authenticate with the access token, or send the refresh token in the body.',
+        description:
+          'Authenticate with the access token, or send the refresh token in the body. The 204 goes out only once every process of the deployment has the revocation (docs/revocation.md); when that cannot be confirmed the answer is 503 `service_unavailable` (the revocation is stored: retrying is safe).',
         tags: ['auth'],
         security: [{ bearerAuth: [] }, {}],
         body: LogoutBody,
-        response: { 204: Type.Null(), ...problems(400, 401, 413, 415) },
+        response: { 204: Type.Null(), ...problems(400, 401, 413, 415, 503) },
       },
     },
     async (request, reply) => {

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Capabilities, ConnectOptions, Connection } from '../connect.js'
 import type { Database } from '../database.js'
+import { listenPostgres } from './postgres-listener.js'
 
 export const POSTGRES_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   returning: true,
@@ -38,6 +39,7 @@ export function connectPostgres(url: string, options: ConnectOptions): Connectio
     async ping() {
       await sql`select 1`.execute(db)
     },
+    listen: (listenOptions, handlers) => listenPostgres(url, listenOptions, handlers, options.connectTimeout),
     async close() {
       await db.destroy()
     },
