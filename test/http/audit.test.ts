@@ -1,3 +1,4 @@
+// runs-on: every-database
 // The audit log (issue 7): every security event appears with the right actor, target, address and
 // user agent; GET /admin/audit pages and filters; no password or token ever reaches the log or the rows.
 import { after, before, describe, it } from 'node:test'

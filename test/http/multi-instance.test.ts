@@ -1,3 +1,4 @@
+// runs-on: every-database
 // Several Tessera instances on one database (and Redis): a revocation on one is honoured by the
 // others at once (Redis) or within the poll interval (database only). @see issue 4
 import { after, before, describe, it } from 'node:test'
@@ -5,7 +6,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { createTestDatabase, unavailable, type TestDatabase } from '../helpers/databases.js'
 import { redisUnavailable, SHARED_REDIS_URL } from '../helpers/redis-server.js'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { startServerProcess, type ServerProcess } from '../helpers/server.js'
 import { api, login, register, PASSWORD } from '../helpers/client.js'
 
 /** Polls `probe` until it returns true; resolves with the milliseconds it took, or rejects after `limitMs`. */
@@ -18,7 +19,7 @@ async function within(limitMs: number, probe: () => Promise<boolean>): Promise<n
   }
 }
 
-const revokedOn = (server: RunningServer, token: string) => async () => {
+const revokedOn = (server: ServerProcess, token: string) => async () => {
   const response = await api(server.url, '/auth/me', { token })
   return response.status === 401 && response.body.code === 'token_revoked'
 }
@@ -27,7 +28,7 @@ const skipShared = (await unavailable('postgres')) ?? (await redisUnavailable())
 
 describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? false }, () => {
   let database: TestDatabase
-  const servers: RunningServer[] = []
+  const servers: ServerProcess[] = []
   const admin = { email: `admin-${randomUUID()}@example.com`, password: 'admin password 123' }
 
   before(async () => {
@@ -43,7 +44,7 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
     }
-    for (let i = 0; i < 3; i++) servers.push(await startServer(env)) // one by one: migrations and the admin bootstrap run once
+    for (let i = 0; i < 3; i++) servers.push(await startServerProcess(env)) // one by one: migrations and the admin bootstrap run once
   })
   after(async () => {
     for (const server of servers) await server.stop({ keepData: true })
@@ -51,7 +52,7 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
   })
 
   it('a logout on A is honoured by B and C within 100 ms', async () => {
-    const [a, b, c] = servers as [RunningServer, RunningServer, RunningServer]
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess]
     const account = await register(a.url)
     assert.equal((await api(b.url, '/auth/me', { token: account.accessToken })).status, 200)
     assert.equal((await api(a.url, '/auth/logout', { method: 'POST', token: account.accessToken })).status, 204)
@@ -60,7 +61,7 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
   })
 
   it('a password change on B revokes the other sessions on A and C within 100 ms', async () => {
-    const [a, b, c] = servers as [RunningServer, RunningServer, RunningServer]
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess]
     const first = await register(a.url)
     const second = await login(c.url, first.email)
     const changed = await api(b.url, '/auth/password', { method: 'PUT', token: first.accessToken, body: { current_password: PASSWORD, new_password: 'a brand new password' } })
@@ -70,7 +71,7 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
   })
 
   it('a deactivation by an admin on C revokes the user on A and B within 100 ms', async () => {
-    const [a, b, c] = servers as [RunningServer, RunningServer, RunningServer]
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess]
     const adminTokens = await login(c.url, admin.email, admin.password)
     const user = await register(a.url)
     const patched = await api(c.url, `/admin/users/${user.user.id}`, { method: 'PATCH', token: adminTokens.accessToken, body: { active: false } })
@@ -80,7 +81,7 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
   })
 
   it('reuse of a rotated refresh token on A ends the session on B and C within 100 ms', async () => {
-    const [a, b, c] = servers as [RunningServer, RunningServer, RunningServer]
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess]
     const account = await register(b.url)
     const rotated = await api(a.url, '/auth/refresh', { body: { refresh_token: account.refreshToken } })
     assert.equal(rotated.status, 200)
@@ -92,7 +93,7 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
   })
 
   it('the refresh token a logout ended on A is refused on B', async () => {
-    const [a, b] = servers as [RunningServer, RunningServer]
+    const [a, b] = servers as [ServerProcess, ServerProcess]
     const account = await register(a.url)
     assert.equal((await api(a.url, '/auth/logout', { method: 'POST', token: account.accessToken })).status, 204)
     const refreshed = await api(b.url, '/auth/refresh', { body: { refresh_token: account.refreshToken } })
@@ -103,12 +104,12 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
 
 describe('limits shared through Redis', { skip: skipShared ?? false }, () => {
   let database: TestDatabase
-  const servers: RunningServer[] = []
+  const servers: ServerProcess[] = []
 
   before(async () => {
     database = await createTestDatabase('postgres')
     const env = { DATABASE_URL: database.url, REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: `tessera-test-${randomUUID()}:`, RATE_LIMIT_AUTH: '6/1m', LOGIN_FAILURE_LIMIT: '2/1m' }
-    for (let i = 0; i < 3; i++) servers.push(await startServer(env))
+    for (let i = 0; i < 3; i++) servers.push(await startServerProcess(env))
   })
   after(async () => {
     for (const server of servers) await server.stop({ keepData: true })
@@ -116,7 +117,7 @@ describe('limits shared through Redis', { skip: skipShared ?? false }, () => {
   })
 
   it('count failed logins of one account across instances', async () => {
-    const [a, b, c] = servers as [RunningServer, RunningServer, RunningServer]
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess]
     const account = await register(a.url) // 1 of 6
     for (const server of [a, b]) {
       const failed = await api(server.url, '/auth/login', { body: { email: account.email, password: 'wrong password!' } }) // 2, 3 of 6
@@ -128,7 +129,7 @@ describe('limits shared through Redis', { skip: skipShared ?? false }, () => {
   })
 
   it('count requests per address across instances', async () => {
-    const [a, b, c] = servers as [RunningServer, RunningServer, RunningServer]
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess]
     const statuses: number[] = []
     for (const server of [a, b, c]) statuses.push((await api(server.url, '/auth/login', { body: { email: 'nobody@example.com', password: 'whatever123' } })).status)
     // 4 requests were counted by the previous test; the budget of 6 ends within these three.
@@ -140,12 +141,12 @@ describe('limits shared through Redis', { skip: skipShared ?? false }, () => {
 })
 
 describe('two instances on one database without Redis', () => {
-  let first: RunningServer
-  let second: RunningServer
+  let first: ServerProcess
+  let second: ServerProcess
 
   before(async () => {
-    first = await startServer({ REVOCATION_POLL_INTERVAL: '1s' })
-    second = await startServer({ REVOCATION_POLL_INTERVAL: '1s', DATABASE_URL: first.env.DATABASE_URL! })
+    first = await startServerProcess({ REVOCATION_POLL_INTERVAL: '1s' })
+    second = await startServerProcess({ REVOCATION_POLL_INTERVAL: '1s', DATABASE_URL: first.env.DATABASE_URL! })
   })
   after(async () => {
     await second?.stop({ keepData: true })

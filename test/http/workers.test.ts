@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { randomUUID } from 'node:crypto'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { startServerProcess, type ServerProcess } from '../helpers/server.js'
 import { register } from '../helpers/client.js'
 
 interface Answer {
@@ -15,7 +15,7 @@ interface Answer {
 }
 
 /** One request on a fresh connection (so the primary may hand it to any worker), tagged with a request id. */
-function freshRequest(server: RunningServer, path: string, token?: string): Promise<{ status: number; body: any; requestId: string }> {
+function freshRequest(server: ServerProcess, path: string, token?: string): Promise<{ status: number; body: any; requestId: string }> {
   const requestId = `workers-${randomUUID()}`
   const headers: Record<string, string> = { 'x-request-id': requestId, connection: 'close' }
   if (token) headers.authorization = `Bearer ${token}`
@@ -32,7 +32,7 @@ function freshRequest(server: RunningServer, path: string, token?: string): Prom
   })
 }
 
-async function ask(server: RunningServer, path: string, token?: string): Promise<Answer> {
+async function ask(server: ServerProcess, path: string, token?: string): Promise<Answer> {
   const { status, body, requestId } = await freshRequest(server, path, token)
   // The request's log line is written after the response; wait for it.
   for (let i = 0; i < 100; i++) {
@@ -44,7 +44,7 @@ async function ask(server: RunningServer, path: string, token?: string): Promise
 }
 
 /** Pids of the workers that logged "tessera listening" and have not logged their death since. */
-function listeningPids(server: RunningServer): Set<number> {
+function listeningPids(server: ServerProcess): Set<number> {
   const pids = new Set<number>()
   for (const line of server.output) {
     if (!line.startsWith('{')) continue
@@ -64,7 +64,7 @@ async function until(limitMs: number, probe: () => boolean | Promise<boolean>, w
 }
 
 /** Asks on fresh connections until both given workers have answered; returns every answer. */
-async function askEveryWorker(server: RunningServer, path: string, token: string, workers: number): Promise<Answer[]> {
+async function askEveryWorker(server: ServerProcess, path: string, token: string, workers: number): Promise<Answer[]> {
   const answers: Answer[] = []
   for (let i = 0; i < 40 && new Set(answers.map((answer) => answer.pid)).size < workers; i++) answers.push(await ask(server, path, token))
   assert.equal(new Set(answers.map((answer) => answer.pid)).size, workers, 'the requests did not reach every worker')
@@ -72,11 +72,11 @@ async function askEveryWorker(server: RunningServer, path: string, token: string
 }
 
 describe('WORKERS=2', () => {
-  let server: RunningServer
+  let server: ServerProcess
 
   before(async () => {
     // Polling slowed to a minute: only the relay between workers can explain a revocation seen at once.
-    server = await startServer({ WORKERS: '2', REVOCATION_POLL_INTERVAL: '60s' })
+    server = await startServerProcess({ WORKERS: '2', REVOCATION_POLL_INTERVAL: '60s' })
     await until(15_000, () => listeningPids(server).size === 2, 'both workers to listen')
   })
   after(() => server.stop())
@@ -123,7 +123,7 @@ describe('WORKERS=2', () => {
 })
 
 /** POST with a bearer token and an empty JSON body, on a fresh connection; resolves with the status. */
-function freshRequestWithBody(server: RunningServer, path: string, token: string): Promise<number> {
+function freshRequestWithBody(server: ServerProcess, path: string, token: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       new URL(path, server.url),
