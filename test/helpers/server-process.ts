@@ -35,8 +35,12 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
   const output: string[] = []
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()))
 
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 15 s:\n${output.join('\n')}`)), 15_000)
+  const listening = new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => {
+      // Killed, not left running: a server nobody holds would keep the test file alive until its timeout.
+      child.kill('SIGKILL')
+      reject(new Error(`server did not start in 15 s:\n${output.join('\n')}`))
+    }, 15_000)
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
         output.push(line)
@@ -53,6 +57,14 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
       reject(new Error(`server exited with ${code} before listening:\n${output.join('\n')}`))
     })
   })
+  let url: string
+  try {
+    url = await listening
+  } catch (error) {
+    await exited
+    if (!options.dir) await removeDataDir(dir)
+    throw error
+  }
 
   return {
     url,
