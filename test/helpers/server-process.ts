@@ -24,6 +24,13 @@ export interface ServerProcess extends RunningServer {
 const STOP_TIMEOUT_MS = 15_000
 
 /**
+ * How long a server may take to log that it listens. A start takes 1–3 s; 15 s was seen to pass
+ * with WORKERS=2 on a 2-core machine shared with other test runs (load average 20), so the bound
+ * only catches a start that hangs.
+ */
+const START_TIMEOUT_MS = 45_000
+
+/**
  * Spawns `dist/main.js` (or `script`) with `PORT=0` and a fresh database (a SQLite file by
  * default; see TESSERA_TEST_BACKEND), and resolves once it logs the address it listens on.
  * With `dir`, the server reuses that directory's data (restarts).
@@ -39,8 +46,8 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
     const timer = setTimeout(() => {
       // Killed, not left running: a server nobody holds would keep the test file alive until its timeout.
       child.kill('SIGKILL')
-      reject(new Error(`server did not start in 15 s:\n${output.join('\n')}`))
-    }, 15_000)
+      reject(new Error(`server did not start in ${START_TIMEOUT_MS / 1000} s:\n${output.join('\n')}`))
+    }, START_TIMEOUT_MS)
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
         output.push(line)
