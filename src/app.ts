@@ -37,6 +37,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   try {
     services = await createServices(config, storage, {
       now: options.now,
+      passwordHashCost: options.passwordHashCost,
       onBackgroundError: (error) => app?.log.error({ err: error }, 'background task failed'),
     })
   } catch (error) {

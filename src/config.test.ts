@@ -1,5 +1,9 @@
-import { describe, it } from 'node:test'
+import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ConfigError, loadConfig, parseDuration } from './config.js'
 
 describe('parseDuration', () => {
@@ -71,4 +75,99 @@ describe('loadConfig', () => {
   it('accepts a 32-byte secret counted in UTF-8 bytes', () => {
     assert.equal(loadConfig({ JWT_SECRET: 'é'.repeat(16) }).jwtSecret, 'é'.repeat(16))
   })
+})
+
+/**
+ * The refused-start matrix: each bad setting is refused by loadConfig with one line naming the
+ * variable and carrying no secret. What the process makes of that (exit 1, that line alone on
+ * stderr) is checked once, by a spawned server, in test/http/settings.test.ts.
+ */
+function assertRefused(env: Record<string, string>, variable: string, secrets: string[] = []): void {
+  assert.throws(
+    () => loadConfig(env),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `not a ConfigError: ${String(error)}`)
+      assert.equal(error.variable, variable)
+      assert.match(error.message, new RegExp(`^Invalid ${variable}\\b`))
+      assert.doesNotMatch(error.message, /\n/, 'one line')
+      assert.doesNotMatch(error.message, /PRIVATE KEY|eyJ/, 'no key material')
+      for (const secret of secrets) assert.ok(!error.message.includes(secret), 'the secret is never printed')
+      return true
+    },
+  )
+}
+
+describe('loadConfig refuses a bad setting', () => {
+  const cases: Array<{ name: string; env: Record<string, string>; variable: string }> = [
+    { name: 'JWT_SECRET shorter than 32 bytes', env: { JWT_SECRET: 'too-short-secret' }, variable: 'JWT_SECRET' },
+    { name: 'ACCESS_TOKEN_TTL=abc', env: { ACCESS_TOKEN_TTL: 'abc' }, variable: 'ACCESS_TOKEN_TTL' },
+    { name: 'REFRESH_TOKEN_TTL=-1', env: { REFRESH_TOKEN_TTL: '-1' }, variable: 'REFRESH_TOKEN_TTL' },
+    { name: 'REGISTRATION=maybe', env: { REGISTRATION: 'maybe' }, variable: 'REGISTRATION' },
+    { name: 'LOGIN_FAILURE_LIMIT=ten', env: { LOGIN_FAILURE_LIMIT: 'ten' }, variable: 'LOGIN_FAILURE_LIMIT' },
+    { name: 'RATE_LIMIT_AUTH=5 (no window)', env: { RATE_LIMIT_AUTH: '5' }, variable: 'RATE_LIMIT_AUTH' },
+    { name: 'PORT=99999', env: { PORT: '99999' }, variable: 'PORT' },
+    { name: 'LOG_LEVEL=loud', env: { LOG_LEVEL: 'loud' }, variable: 'LOG_LEVEL' },
+    { name: 'DATABASE_URL=ftp://x', env: { DATABASE_URL: 'ftp://x' }, variable: 'DATABASE_URL' },
+    { name: 'ADMIN_EMAIL without ADMIN_PASSWORD', env: { ADMIN_EMAIL: 'lonely@example.com' }, variable: 'ADMIN_PASSWORD' },
+    { name: 'ADMIN_PASSWORD shorter than 8 characters', env: { ADMIN_EMAIL: 'short@example.com', ADMIN_PASSWORD: 'short' }, variable: 'ADMIN_PASSWORD' },
+    { name: 'JWT_ALGORITHM=none', env: { JWT_ALGORITHM: 'none' }, variable: 'JWT_ALGORITHM' },
+    { name: 'JWT_ALGORITHM=RS512', env: { JWT_ALGORITHM: 'RS512' }, variable: 'JWT_ALGORITHM' },
+    // JWE (formerly test/http/jwe-tokens.test.ts)
+    { name: 'JWE_KEY of 16 bytes', env: { ACCESS_TOKEN_FORMAT: 'jwe', JWE_KEY: randomBytes(16).toString('base64url') }, variable: 'JWE_KEY' },
+    { name: 'JWE_KEY of 33 bytes', env: { ACCESS_TOKEN_FORMAT: 'jwe', JWE_KEY: randomBytes(33).toString('base64url') }, variable: 'JWE_KEY' },
+    { name: 'JWE_KEY with a character outside base64url', env: { ACCESS_TOKEN_FORMAT: 'jwe', JWE_KEY: `${randomBytes(32).toString('base64url').slice(0, 42)}+` }, variable: 'JWE_KEY' },
+    { name: 'ACCESS_TOKEN_FORMAT=jwt', env: { ACCESS_TOKEN_FORMAT: 'jwt' }, variable: 'ACCESS_TOKEN_FORMAT' },
+    { name: 'JWE_ALGORITHM=RSA1_5', env: { ACCESS_TOKEN_FORMAT: 'jwe', JWE_ALGORITHM: 'RSA1_5' }, variable: 'JWE_ALGORITHM' },
+  ]
+  for (const c of cases) {
+    it(`${c.name} names ${c.variable} on one line`, () => assertRefused(c.env, c.variable))
+  }
+
+  it('accepts a JWE_KEY of 43 characters, or 44 with padding', () => {
+    const key = randomBytes(32).toString('base64url')
+    for (const text of [key, `${key}=`]) assert.equal(loadConfig({ ACCESS_TOKEN_FORMAT: 'jwe', JWE_KEY: text }).jweKey?.length, 32)
+  })
+})
+
+describe('loadConfig refuses a bad INTROSPECTION_CLIENTS, never printing a secret', () => {
+  const secret = 'orders-secret-0123456789abcdef0123456789'
+  const other = 'billing-secret-0123456789abcdef012345678'
+  const cases = [
+    { name: 'a secret under 32 bytes', value: 'api:short-secret', secrets: ['short-secret'] },
+    { name: 'a pair without a colon', value: `api${secret}`, secrets: [secret] },
+    { name: 'an empty client id', value: `:${secret}`, secrets: [secret] },
+    { name: 'a secret with characters outside the unreserved set', value: `api:${secret}+/=`, secrets: [secret] },
+    { name: 'the same client twice', value: `api:${secret},api:${other}`, secrets: [secret, other] },
+  ]
+  for (const c of cases) {
+    it(c.name, () => assertRefused({ INTROSPECTION_CLIENTS: c.value }, 'INTROSPECTION_CLIENTS', c.secrets))
+  }
+})
+
+describe('loadConfig refuses a JWT_PRIVATE_KEY_FILE that does not fit, without key material', () => {
+  const keyDir = mkdtempSync(join(tmpdir(), 'tessera-config-keys-'))
+  after(() => rmSync(keyDir, { recursive: true, force: true }))
+  let count = 0
+  const write = (name: string, text: string | Buffer): string => {
+    const path = join(keyDir, `${++count}-${name}`)
+    writeFileSync(path, text)
+    return path
+  }
+  const pkcs8Pem = (key: KeyObject): string => key.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey
+  const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey
+  const rsa2048 = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+  const cases: Array<{ name: string; env: () => Record<string, string> }> = [
+    { name: 'an RSA key of 1024 bits for RS256', env: () => ({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY_FILE: write('rsa1024.pem', rsa1024.export({ type: 'pkcs1', format: 'pem' })) }) },
+    { name: 'a P-384 key for ES256', env: () => ({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: write('p384.pem', p384.export({ type: 'sec1', format: 'pem' })) }) },
+    { name: 'an RSA key for ES256', env: () => ({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: write('rsa-for-es.pem', rsa2048.export({ type: 'pkcs1', format: 'pem' })) }) },
+    { name: 'an Ed25519 key for RS256', env: () => ({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY_FILE: write('ed-for-rs.pem', pkcs8Pem(generateKeyPairSync('ed25519').privateKey)) }) },
+    { name: 'an Ed448 key for EdDSA', env: () => ({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: write('ed448.pem', pkcs8Pem(generateKeyPairSync('ed448').privateKey)) }) },
+    { name: 'a missing file', env: () => ({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: join(keyDir, 'no-such-file.pem') }) },
+    { name: 'a garbage file', env: () => ({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY_FILE: write('garbage.pem', '-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n') }) },
+    { name: 'a public key instead of a private one', env: () => ({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: write('public.pem', createPublicKey(p384).export({ type: 'spki', format: 'pem' })) }) },
+  ]
+  for (const c of cases) {
+    it(c.name, () => assertRefused(c.env(), 'JWT_PRIVATE_KEY_FILE'))
+  }
 })

@@ -2,9 +2,9 @@ import cluster from 'node:cluster'
 import { existsSync, readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
 import { pino } from 'pino'
-import { buildApp } from './app.js'
 import { runPrimary, WORKER_SLOT_ENV } from './cluster.js'
 import { ConfigError, loadConfig } from './config.js'
+import { startApp } from './start.js'
 
 export type Environment = Record<string, string | undefined>
 
@@ -36,17 +36,9 @@ export async function serve(env: Environment): Promise<void> {
     return
   }
 
-  const app = await buildApp({ config })
   // With WORKERS=N only the first worker creates the ADMIN_EMAIL account, so N workers never race on it.
   const slot = cluster.isWorker ? process.env[WORKER_SLOT_ENV] : undefined
-  const bootstrap = slot === undefined || slot === '1' ? await app.tessera.users.bootstrapAdmin() : 'skipped'
-  if (bootstrap === 'created') app.log.info({ email: config.adminEmail }, 'admin account created from ADMIN_EMAIL')
-  if (bootstrap === 'skipped' && config.adminEmail) {
-    app.log.warn({ email: config.adminEmail }, 'ADMIN_EMAIL belongs to an existing non-admin account; not promoted')
-  }
-
-  const url = await app.listen({ host: config.host, port: config.port })
-  app.log.info({ url }, 'tessera listening')
+  const { app } = await startApp({ config, bootstrapAdmin: slot === undefined || slot === '1' })
 
   let closing = false
   const shutDown = (signal: string) => {

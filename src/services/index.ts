@@ -14,7 +14,7 @@ import { createLoginFailures } from './login-failures.js'
 import { createRedisLoginFailures } from './login-failures-redis.js'
 import type { RedisConnections } from './redis.js'
 import { chooseRevocationBroadcast } from './revocation/choose-broadcast.js'
-import { createPasswordHasher, type PasswordHasher } from './passwords.js'
+import { createPasswordHasher, type Argon2Cost, type PasswordHasher } from './passwords.js'
 import { createRevocationList, type RevocationList } from './revocation/list.js'
 import { createSessionService, type SessionService } from './sessions.js'
 import { createUserService, type UserService } from './users.js'
@@ -50,6 +50,11 @@ export interface ServiceDeps {
   now?: () => number
   /** Failures of background work (pruning, polling), for the log. */
   onBackgroundError?: (error: unknown) => void
+  /**
+   * argon2id cost of new password hashes (default: OWASP's, ARGON2_OPTIONS). Not a setting:
+   * the test harness lowers it for tests that are not about hashing. Never lower it in production.
+   */
+  passwordHashCost?: Argon2Cost
 }
 
 /** How long start-up waits for Redis before serving without it (failing closed). */
@@ -85,7 +90,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   if (redis && !(await redis.waitUntilReady(REDIS_START_WAIT_MS))) onError(new Error('Redis is not reachable yet; failing closed until it is'))
   await revocation.load()
   await revocation.start()
-  const passwords = createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit })
+  const passwords = createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit, cost: deps.passwordHashCost })
   const accessTokens = await createAccessTokens({ config, keys, encryption, revocation, now })
   const sessions = createSessionService({ config, storage, accessTokens, revocation, now })
   const users = createUserService({ config, storage, passwords, sessions, now })

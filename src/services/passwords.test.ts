@@ -45,6 +45,19 @@ describe('password hashing', () => {
     assert.deepEqual(await hasher.check(weaker, 'correct horse battery'), { ok: true, needsRehash: true })
   })
 
+  it('hashes at an injected cost (tests only), and a hash at that cost asks for no rehash there', async () => {
+    const cheap = createPasswordHasher({ concurrency: 1, queueLimit: 8, cost: { memoryCost: 8, timeCost: 1, parallelism: 1 } })
+    try {
+      const hash = await cheap.hash('correct horse battery')
+      assert.match(hash, /^\$argon2id\$v=19\$m=8,t=1,p=1\$/)
+      assert.deepEqual(await cheap.check(hash, 'correct horse battery'), { ok: true, needsRehash: false })
+      // The default hasher still finds it weaker than OWASP's parameters.
+      assert.deepEqual(await hasher.check(hash, 'correct horse battery'), { ok: true, needsRehash: true })
+    } finally {
+      await cheap.close()
+    }
+  })
+
   it('gives a legacy hash the password as typed (Python never normalised it), argon2 the NFC form', async () => {
     const nfd = 'cafe\u0301 au lait'
     const salt = 'aB3dE5gH7jK9mN1p'

@@ -6,11 +6,23 @@ import { argon2Parameters, passwordHashFormat } from './legacy-hashes.js'
 /** OWASP Password Storage Cheat Sheet, argon2id: m=19 MiB, t=2, p=1. */
 export const ARGON2_OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
 
+/** argon2id's cost: memory in KiB, passes, lanes. */
+export interface Argon2Cost {
+  memoryCost: number
+  timeCost: number
+  parallelism: number
+}
+
 export interface PasswordHasherOptions {
   /** Hashes computed at once, one worker thread each. */
   concurrency: number
   /** Hashes allowed to wait; past it callers get 503 instead of an ever-growing backlog. */
   queueLimit: number
+  /**
+   * argon2id cost of new hashes; ARGON2_OPTIONS unless given. Only tests lower it (test/helpers/server.ts),
+   * so that tests not about hashing do not pay OWASP's cost on every register and login.
+   */
+  cost?: Argon2Cost
 }
 
 /** What a verification found: whether the password matched, and whether its stored hash should be replaced. */
@@ -50,6 +62,7 @@ const WORKER = new URL('./password-worker.js', import.meta.url).href
  * `maxQueue`): beyond it, 503 `service_unavailable` with `Retry-After`.
  */
 export function createPasswordHasher(options: PasswordHasherOptions): PasswordHasher {
+  const cost = options.cost ?? ARGON2_OPTIONS
   const pool = new Piscina({
     filename: WORKER,
     minThreads: options.concurrency,
@@ -75,7 +88,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
 
   let dummyHash: Promise<string> | undefined
   // A real hash of a random password, made once, so a dummy verification costs what a real one does.
-  const getDummyHash = () => (dummyHash ??= run<string>('hash', { password: randomUUID(), options: ARGON2_OPTIONS }))
+  const getDummyHash = () => (dummyHash ??= run<string>('hash', { password: randomUUID(), options: cost }))
 
   async function dummyVerify(password: string): Promise<void> {
     const passwordHash = await getDummyHash()
@@ -93,11 +106,11 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     // legacy formats get the password untouched (docs/password-formats.md).
     const prepared = format === 'argon2' ? password.normalize('NFC') : password
     const ok = await run<boolean>('verify', { passwordHash, password: prepared })
-    return { ok, needsRehash: ok && isWeakerThanToday(passwordHash) }
+    return { ok, needsRehash: ok && isWeakerThan(passwordHash, cost) }
   }
 
   return {
-    hash: (password) => run<string>('hash', { password: password.normalize('NFC'), options: ARGON2_OPTIONS }),
+    hash: (password) => run<string>('hash', { password: password.normalize('NFC'), options: cost }),
     verify: async (passwordHash, password) => (await check(passwordHash, password)).ok,
     check,
     dummyVerify,
@@ -108,15 +121,15 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   }
 }
 
-/** Anything but argon2id (v1.3) with at least ARGON2_OPTIONS' memory and passes: legacy formats, argon2i/d, older parameters. */
-function isWeakerThanToday(passwordHash: string): boolean {
+/** Anything but argon2id (v1.3) with at least `cost`'s memory and passes: legacy formats, argon2i/d, older parameters. */
+function isWeakerThan(passwordHash: string, cost: Argon2Cost): boolean {
   const parameters = argon2Parameters(passwordHash)
   if (!parameters) return true
   return (
     parameters.variant !== 'id' ||
     parameters.version < 19 ||
-    parameters.memoryCost < ARGON2_OPTIONS.memoryCost ||
-    parameters.timeCost < ARGON2_OPTIONS.timeCost
+    parameters.memoryCost < cost.memoryCost ||
+    parameters.timeCost < cost.timeCost
   )
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { startServer, startServerProcess, type RunningServer } from '../helpers/server.js'
 import { api, login, PASSWORD, register, uniqueEmail } from '../helpers/client.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -36,10 +36,10 @@ describe('the SPA example and /docs in Chromium', { skip }, () => {
   const cspViolations: string[] = []
 
   before(async () => {
-    ;[server, docsServer] = await Promise.all([
-      startServer({ AUTH_COOKIES: 'on', ACCESS_TOKEN_TTL: `${ACCESS_TTL_SECONDS}s` }, { script: EXAMPLE }),
-      startServer({ AUTH_COOKIES: 'on' }),
-    ])
+    // One after the other, so that a failed start leaves no server unassigned (and so never stopped).
+    // The example is its own program (examples/), so it runs as a process.
+    server = await startServerProcess({ AUTH_COOKIES: 'on', ACCESS_TOKEN_TTL: `${ACCESS_TTL_SECONDS}s` }, { script: EXAMPLE })
+    docsServer = await startServer({ AUTH_COOKIES: 'on' })
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
   })
   after(async () => {

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose'
-import { startServer, assertRefusedAtStart, TEST_JWT_SECRET, type RunningServer } from '../helpers/server.js'
+import { startServer, TEST_JWT_SECRET, type RunningServer } from '../helpers/server.js'
 import { api, login, register, type Account, type ApiResponse } from '../helpers/client.js'
 import { startKeyHost, type KeyHost } from '../helpers/key-host.js'
 
@@ -33,7 +33,7 @@ const b64url = (value: string | Buffer): string => Buffer.from(value).toString('
 const encodePart = (part: Json): string => b64url(JSON.stringify(part))
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
-/** Writes `text` to a fresh absolute path (startServerExpectingFailure runs in another directory). */
+/** Writes `text` to a fresh absolute path. */
 let fileCount = 0
 function writeKeyFile(name: string, text: string | Buffer): string {
   const path = join(keyDir, `${++fileCount}-${name}`)
@@ -287,31 +287,7 @@ describe('JWT_ALGORITHM=HS256 (the default)', () => {
   })
 })
 
-describe('a key file that does not fit stops the server at start', { concurrency: true }, () => {
-  const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey
-  const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey
-  const rsa2048 = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
-  const ed448 = generateKeyPairSync('ed448').privateKey
-  const ed25519 = generateKeyPairSync('ed25519').privateKey
-  const cases: Array<{ name: string; env: () => Record<string, string>; variable: string }> = [
-    { name: 'an RSA key of 1024 bits for RS256', env: () => ({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY_FILE: writeKeyFile('rsa1024.pem', rsa1024.export({ type: 'pkcs1', format: 'pem' })) }), variable: 'JWT_PRIVATE_KEY_FILE' },
-    { name: 'a P-384 key for ES256', env: () => ({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: writeKeyFile('p384.pem', p384.export({ type: 'sec1', format: 'pem' })) }), variable: 'JWT_PRIVATE_KEY_FILE' },
-    { name: 'an RSA key for ES256', env: () => ({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: writeKeyFile('rsa-for-es.pem', rsa2048.export({ type: 'pkcs1', format: 'pem' })) }), variable: 'JWT_PRIVATE_KEY_FILE' },
-    { name: 'an Ed25519 key for RS256', env: () => ({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY_FILE: writeKeyFile('ed-for-rs.pem', pkcs8Pem(ed25519)) }), variable: 'JWT_PRIVATE_KEY_FILE' },
-    { name: 'an Ed448 key for EdDSA', env: () => ({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: writeKeyFile('ed448.pem', pkcs8Pem(ed448)) }), variable: 'JWT_PRIVATE_KEY_FILE' },
-    { name: 'a missing file', env: () => ({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: join(keyDir, 'no-such-file.pem') }), variable: 'JWT_PRIVATE_KEY_FILE' },
-    { name: 'a garbage file', env: () => ({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY_FILE: writeKeyFile('garbage.pem', '-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n') }), variable: 'JWT_PRIVATE_KEY_FILE' },
-    { name: 'a public key instead of a private one', env: () => ({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: writeKeyFile('public.pem', createPublicKey(p384).export({ type: 'spki', format: 'pem' })) }), variable: 'JWT_PRIVATE_KEY_FILE' },
-    { name: 'an unknown algorithm', env: () => ({ JWT_ALGORITHM: 'RS512' }), variable: 'JWT_ALGORITHM' },
-  ]
-  for (const c of cases) {
-    it(`${c.name} exits with code 1 and one stderr line naming ${c.variable}`, async () => {
-      const line = await assertRefusedAtStart(c.env(), c.variable)
-      assert.doesNotMatch(line, /PRIVATE KEY|^\s+at /, 'no key material, no stack trace')
-    })
-  }
-})
-
+// A key file that does not fit is refused by loadConfig: src/config.test.ts.
 describe('an asymmetric algorithm without JWT_PRIVATE_KEY_FILE', () => {
   it('starts with a key generated into the database, published in the JWKS, whose kid is its thumbprint', async () => {
     const server = await startServer({ JWT_ALGORITHM: 'RS256', JWT_SECRET: '' })

@@ -1,8 +1,9 @@
+// runs-on: every-database
 // The audit log (issue 7): every security event appears with the right actor, target, address and
 // user agent; GET /admin/audit pages and filters; no password or token ever reaches the log or the rows.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { api, login, register, uniqueEmail, type Account } from '../helpers/client.js'
@@ -168,20 +169,25 @@ describe('audit log', () => {
     assert.equal(denied.reason, 'forbidden')
   })
 
-  it('records changes made with the CLI, marked as such', () => {
+  it('records changes made with the CLI, marked as such', async () => {
     const email = uniqueEmail('cli')
-    const result = spawnSync(process.execPath, [CLI, 'users', 'create', '--email', email, '--password-stdin', '--json'], {
-      input: 'a cli password here\n',
+    // Not spawnSync: the server runs in this process, and a blocked event loop would stall it (its revocation polls go stale).
+    const child = spawn(process.execPath, [CLI, 'users', 'create', '--email', email, '--password-stdin', '--json'], {
       env: { PATH: process.env.PATH ?? '', ...server.env },
       cwd: server.dir,
-      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
     })
-    assert.equal(result.status, 0, result.stderr)
-    const id = JSON.parse(result.stdout).id as string
-    return eventOf('admin.user_created', id).then((event) => {
-      assert.equal(event.actor_id, null)
-      assert.deepEqual(event.details, { via: 'cli' })
-    })
+    child.stdin.end('a cli password here\n')
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    const status = await new Promise<number | null>((resolve) => child.once('close', resolve))
+    assert.equal(status, 0, stderr)
+    const id = JSON.parse(stdout).id as string
+    const event = await eventOf('admin.user_created', id)
+    assert.equal(event.actor_id, null)
+    assert.deepEqual(event.details, { via: 'cli' })
   })
 
   it('pages, filters by type, actor, target and time, and newest come first', async () => {

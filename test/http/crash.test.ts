@@ -1,3 +1,4 @@
+// runs-on: every-database
 /**
  * Durability: whatever the server acknowledged before a crash (SIGKILL, no
  * shutdown hooks) holds after a restart on the same data: registrations exist,
@@ -6,7 +7,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { startServerProcess, type ServerProcess } from '../helpers/server.js'
 import { api, login, register, type Account, type ApiResponse } from '../helpers/client.js'
 
 /** Long enough that no access token in these tests expires: a refusal can only mean revocation. */
@@ -22,13 +23,13 @@ const me = (url: string, token: string) => api(url, '/auth/me', { token })
 const refresh = (url: string, refreshToken: string) => api(url, '/auth/refresh', { body: { refresh_token: refreshToken } })
 
 describe('a logout acknowledged just before a crash', () => {
-  let first: RunningServer
-  let restarted: RunningServer | undefined
+  let first: ServerProcess
+  let restarted: ServerProcess | undefined
   let account: Account
   let loggedOut: Account
   let kept: Account
   before(async () => {
-    first = await startServer(ENV)
+    first = await startServerProcess(ENV)
     account = await register(first.url)
     kept = await login(first.url, account.email)
     loggedOut = await login(first.url, account.email)
@@ -36,7 +37,7 @@ describe('a logout acknowledged just before a crash', () => {
     const logout = await api(first.url, '/auth/logout', { method: 'POST', token: loggedOut.accessToken })
     assert.equal(logout.status, 204, logout.text)
     await first.kill()
-    restarted = await startServer(ENV, { dir: first.dir })
+    restarted = await startServerProcess(ENV, { dir: first.dir })
   })
   after(async () => {
     await restarted?.stop()
@@ -70,14 +71,14 @@ describe('a logout acknowledged just before a crash', () => {
 })
 
 describe('a registration acknowledged just before a crash', () => {
-  let first: RunningServer
-  let restarted: RunningServer | undefined
+  let first: ServerProcess
+  let restarted: ServerProcess | undefined
   let account: Account
   before(async () => {
-    first = await startServer(ENV)
+    first = await startServerProcess(ENV)
     account = await register(first.url)
     await first.kill()
-    restarted = await startServer(ENV, { dir: first.dir })
+    restarted = await startServerProcess(ENV, { dir: first.dir })
   })
   after(async () => {
     await restarted?.stop()
@@ -106,26 +107,26 @@ describe('a registration acknowledged just before a crash', () => {
 })
 
 describe('a registration and a logout acknowledged just before a second crash', () => {
-  let servers: RunningServer[] = []
+  let servers: ServerProcess[] = []
   let dir: string
   let early: Account
   let late: Account
   let loggedOut: Account
   before(async () => {
-    const first = await startServer(ENV)
+    const first = await startServerProcess(ENV)
     dir = first.dir
     servers.push(first)
     early = await register(first.url)
     await first.kill()
     // Second life: register and log out, then crash again straight after the acknowledgements.
-    const second = await startServer(ENV, { dir })
+    const second = await startServerProcess(ENV, { dir })
     servers.push(second)
     loggedOut = await login(second.url, early.email)
     late = await register(second.url)
     const logout = await api(second.url, '/auth/logout', { method: 'POST', token: loggedOut.accessToken })
     assert.equal(logout.status, 204, logout.text)
     await second.kill()
-    servers.push(await startServer(ENV, { dir }))
+    servers.push(await startServerProcess(ENV, { dir }))
   })
   after(async () => {
     const last = servers.at(-1)

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { resolve } from 'node:path'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { startServerProcess, type ServerProcess } from '../helpers/server.js'
 import { api, login, register, uniqueEmail, type Account } from '../helpers/client.js'
 import { assertProblem } from '../helpers/problems.js'
 
@@ -11,10 +11,10 @@ const EXAMPLE = resolve(import.meta.dirname, '../../examples/protected-api/serve
 describe('the protected-api example', () => {
   const adminEmail = uniqueEmail('admin')
   const adminPassword = 'admin password 12345'
-  let server: RunningServer
+  let server: ServerProcess
   let user: Account
   before(async () => {
-    server = await startServer({ ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD: adminPassword }, { script: EXAMPLE })
+    server = await startServerProcess({ ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD: adminPassword }, { script: EXAMPLE })
     user = await register(server.url)
   })
   after(() => server.stop())

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { createTestDatabase, unavailable, type TestDatabase } from '../helpers/databases.js'
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { startServerProcess, type ServerProcess } from '../helpers/server.js'
 import { api, register, type Account } from '../helpers/client.js'
 
 async function eventually(limitMs: number, probe: () => Promise<boolean>): Promise<void> {
@@ -16,18 +16,18 @@ async function eventually(limitMs: number, probe: () => Promise<boolean>): Promi
   }
 }
 
-const meStatus = async (server: RunningServer, account: Account) => (await api(server.url, '/auth/me', { token: account.accessToken })).status
+const meStatus = async (server: ServerProcess, account: Account) => (await api(server.url, '/auth/me', { token: account.accessToken })).status
 
 const privateRedis = await startPrivateRedis()
 
 describe('Redis goes away and comes back', { skip: privateRedis ? false : 'redis-server is not installed' }, () => {
   let redis: PrivateRedis
-  let server: RunningServer
+  let server: ServerProcess
   let account: Account
 
   before(async () => {
     redis = privateRedis!
-    server = await startServer({ REDIS_URL: redis.url })
+    server = await startServerProcess({ REDIS_URL: redis.url })
     account = await register(server.url)
   })
   after(async () => {
@@ -67,7 +67,7 @@ const postgresSkip = await unavailable('postgres')
 describe('PostgreSQL goes away and comes back', { skip: postgresSkip ?? false }, () => {
   let database: TestDatabase
   let proxy: TcpProxy
-  let server: RunningServer
+  let server: ServerProcess
   let account: Account
 
   before(async () => {
@@ -75,7 +75,7 @@ describe('PostgreSQL goes away and comes back', { skip: postgresSkip ?? false },
     proxy = await startTcpProxy('127.0.0.1', 5432)
     const url = new URL(database.url)
     url.host = proxy.address
-    server = await startServer({ DATABASE_URL: url.toString(), REVOCATION_POLL_INTERVAL: '1s' })
+    server = await startServerProcess({ DATABASE_URL: url.toString(), REVOCATION_POLL_INTERVAL: '1s' })
     account = await register(server.url)
   })
   after(async () => {

@@ -1,3 +1,4 @@
+// runs-on: every-database
 /**
  * Hostile input on the public endpoints, after the OWASP cheat sheets on mass
  * assignment, injection and input validation: every body is checked against its

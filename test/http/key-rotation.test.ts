@@ -1,3 +1,4 @@
+// runs-on: every-database
 /**
  * Key rotation without logging anyone out (issue 5): keys kept in the
  * database, rotated with the real `tessera keys rotate` against the server's
@@ -24,7 +25,7 @@ import type { SigningKeyRecord } from '../../src/storage/signing-keys.js'
 import { api, login, register, type Account, type ApiResponse } from '../helpers/client.js'
 import { createTestDatabase, testBackend } from '../helpers/databases.js'
 import { assertProblem } from '../helpers/problems.js'
-import { assertRefusedAtStart, startServer, startServers, type RunningServer } from '../helpers/server.js'
+import { assertRefusedAtStart, startServer, startServerProcess, startServerProcesses, type RunningServer } from '../helpers/server.js'
 
 const TTL_SECONDS = 10
 /** Matches KEY_PROPAGATION_MS in src/services/key-store.ts: the time every instance takes to hear of a rotation. */
@@ -92,8 +93,9 @@ async function eventually(ms: number, check: () => Promise<boolean>): Promise<bo
 describe('rotation with tessera keys rotate, per algorithm', { concurrency: true }, () => {
   for (const algorithm of ['HS256', 'RS256', 'ES256', 'EdDSA'] as const) {
     it(`${algorithm}: old tokens keep working, new ones use the new kid on every instance, the old key is dropped after its window`, async () => {
-      const first = await startServer(databaseKeys(algorithm))
-      const second = await startServer({ ...databaseKeys(algorithm), DATABASE_URL: first.env.DATABASE_URL! })
+      // Two instances on one database are two processes, as in production (and SQLite's locks are per process).
+      const first = await startServerProcess(databaseKeys(algorithm))
+      const second = await startServerProcess({ ...databaseKeys(algorithm), DATABASE_URL: first.env.DATABASE_URL! })
       try {
         const cliEnv = { DATABASE_URL: first.env.DATABASE_URL!, JWT_ALGORITHM: algorithm, ACCESS_TOKEN_TTL: `${TTL_SECONDS}s` }
         const asymmetric = algorithm !== 'HS256'
@@ -164,7 +166,8 @@ describe('two instances starting at once on a new database', () => {
     const databaseUrl = database?.url ?? `sqlite:${join(dir, 'tessera.db')}`
     let servers: RunningServer[] = []
     try {
-      servers = await startServers(databaseKeys('ES256', { DATABASE_URL: databaseUrl }), databaseKeys('ES256', { DATABASE_URL: databaseUrl }))
+      // Two processes, the race this is about (in one process, SQLite's busy wait would block the other instance).
+      servers = await startServerProcesses(databaseKeys('ES256', { DATABASE_URL: databaseUrl }), databaseKeys('ES256', { DATABASE_URL: databaseUrl }))
       const rows = await storedKeys(databaseUrl)
       assert.equal(rows.length, 1, `keys: ${rows.map((row) => row.kid).join(', ')}`)
       for (const server of servers) assert.equal(kidOf((await register(server.url)).accessToken), rows[0]!.kid)

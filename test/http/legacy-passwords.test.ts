@@ -1,3 +1,4 @@
+// runs-on: every-database
 /**
  * Users imported from Flask apps keep their old password hashes (issue 8): each legacy format logs
  * in over HTTP with the old password, is replaced by argon2id on that first login, keeps working
@@ -75,7 +76,7 @@ describe('users with Flask-era password hashes', () => {
     for (const user of users) {
       await storage.users.insert({ id: uuidv7(), email: user.email, username: null, fullName: null, passwordHash: user.hash, roles: [], active: true, now: Date.now() })
     }
-    server = await startServer({ LOGIN_FAILURE_LIMIT: '1000/1m', RATE_LIMIT_AUTH: '1000/1m' }, { dir })
+    server = await startServer({ LOGIN_FAILURE_LIMIT: '1000/1m', RATE_LIMIT_AUTH: '1000/1m' }, { dir, hashCost: 'owasp' }) // the upgrade is to OWASP's parameters
   })
   after(async () => {
     await storage?.close()

@@ -1,13 +1,13 @@
 // Passwords and tokens never reach a log line, whatever the request carried. @see issue 2
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { startServerProcess, type ServerProcess } from '../helpers/server.js'
 import { api, register } from '../helpers/client.js'
 
 describe('the server log', () => {
-  let server: RunningServer
+  let server: ServerProcess
   before(async () => {
-    server = await startServer({ LOG_LEVEL: 'trace' })
+    server = await startServerProcess({ LOG_LEVEL: 'trace' })
   })
   after(() => server.stop())
 

@@ -1,12 +1,14 @@
+// runs-on: every-database
+// (only 'two instances on one database without Redis' uses the pass's database; the PostgreSQL and Redis describes run once, in the SQLite pass)
 // Several Tessera instances on one database (and Redis): a revocation on one is honoured by the
 // others at once (Redis, or PostgreSQL LISTEN/NOTIFY) or within the poll interval (other databases). @see issue 4
 // Instances sharing only PostgreSQL: the logout's NOTIFY commits with its row before the 204. @see issue 14 (finding 11)
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { createTestDatabase, unavailable, type TestDatabase } from '../helpers/databases.js'
+import { createTestDatabase, testBackend, unavailable, type TestDatabase } from '../helpers/databases.js'
 import { redisUnavailable, SHARED_REDIS_URL } from '../helpers/redis-server.js'
-import { startServer, startServerProcess, type RunningServer } from '../helpers/server.js'
+import { startServerProcess, type ServerProcess } from '../helpers/server.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
 import { api, login, register, PASSWORD } from '../helpers/client.js'
 
@@ -20,16 +22,18 @@ async function within(limitMs: number, probe: () => Promise<boolean>): Promise<n
   }
 }
 
-const revokedOn = (server: RunningServer, token: string) => async () => {
+const revokedOn = (server: ServerProcess, token: string) => async () => {
   const response = await api(server.url, '/auth/me', { token })
   return response.status === 401 && response.body.code === 'token_revoked'
 }
 
-const skipShared = (await unavailable('postgres')) ?? (await redisUnavailable())
+/** The describes that make their own PostgreSQL database run in the SQLite pass only: the other passes would repeat them unchanged. */
+const otherPass = testBackend() === 'sqlite' ? undefined : 'runs in the SQLite pass only'
+const skipShared = otherPass ?? (await unavailable('postgres')) ?? (await redisUnavailable())
 
 describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? false }, () => {
   let database: TestDatabase
-  const servers: RunningServer[] = []
+  const servers: ServerProcess[] = []
   const admin = { email: `admin-${randomUUID()}@example.com`, password: 'admin password 123' }
 
   before(async () => {
@@ -45,7 +49,7 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
     }
-    for (let i = 0; i < 3; i++) servers.push(await startServer(env)) // one by one: migrations and the admin bootstrap run once
+    for (let i = 0; i < 3; i++) servers.push(await startServerProcess(env)) // one by one: migrations and the admin bootstrap run once
   })
   after(async () => {
     for (const server of servers) await server.stop({ keepData: true })
@@ -53,7 +57,7 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
   })
 
   it('a logout on A is honoured by B and C within 100 ms', async () => {
-    const [a, b, c] = servers as [RunningServer, RunningServer, RunningServer]
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess]
     const account = await register(a.url)
     assert.equal((await api(b.url, '/auth/me', { token: account.accessToken })).status, 200)
     assert.equal((await api(a.url, '/auth/logout', { method: 'POST', token: account.accessToken })).status, 204)
@@ -62,7 +66,7 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
   })
 
   it('a password change on B revokes the other sessions on A and C within 100 ms', async () => {
-    const [a, b, c] = servers as [RunningServer, RunningServer, RunningServer]
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess]
     const first = await register(a.url)
     const second = await login(c.url, first.email)
     const changed = await api(b.url, '/auth/password', { method: 'PUT', token: first.accessToken, body: { current_password: PASSWORD, new_password: 'a brand new password' } })
@@ -72,7 +76,7 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
   })
 
   it('a deactivation by an admin on C revokes the user on A and B within 100 ms', async () => {
-    const [a, b, c] = servers as [RunningServer, RunningServer, RunningServer]
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess]
     const adminTokens = await login(c.url, admin.email, admin.password)
     const user = await register(a.url)
     const patched = await api(c.url, `/admin/users/${user.user.id}`, { method: 'PATCH', token: adminTokens.accessToken, body: { active: false } })
@@ -82,7 +86,7 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
   })
 
   it('reuse of a rotated refresh token on A ends the session on B and C within 100 ms', async () => {
-    const [a, b, c] = servers as [RunningServer, RunningServer, RunningServer]
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess]
     const account = await register(b.url)
     const rotated = await api(a.url, '/auth/refresh', { body: { refresh_token: account.refreshToken } })
     assert.equal(rotated.status, 200)
@@ -94,7 +98,7 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
   })
 
   it('the refresh token a logout ended on A is refused on B', async () => {
-    const [a, b] = servers as [RunningServer, RunningServer]
+    const [a, b] = servers as [ServerProcess, ServerProcess]
     const account = await register(a.url)
     assert.equal((await api(a.url, '/auth/logout', { method: 'POST', token: account.accessToken })).status, 204)
     const refreshed = await api(b.url, '/auth/refresh', { body: { refresh_token: account.refreshToken } })
@@ -105,12 +109,12 @@ describe('three instances on one PostgreSQL and Redis', { skip: skipShared ?? fa
 
 describe('limits shared through Redis', { skip: skipShared ?? false }, () => {
   let database: TestDatabase
-  const servers: RunningServer[] = []
+  const servers: ServerProcess[] = []
 
   before(async () => {
     database = await createTestDatabase('postgres')
     const env = { DATABASE_URL: database.url, REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: `tessera-test-${randomUUID()}:`, RATE_LIMIT_AUTH: '6/1m', LOGIN_FAILURE_LIMIT: '2/1m' }
-    for (let i = 0; i < 3; i++) servers.push(await startServer(env))
+    for (let i = 0; i < 3; i++) servers.push(await startServerProcess(env))
   })
   after(async () => {
     for (const server of servers) await server.stop({ keepData: true })
@@ -118,7 +122,7 @@ describe('limits shared through Redis', { skip: skipShared ?? false }, () => {
   })
 
   it('count failed logins of one account across instances', async () => {
-    const [a, b, c] = servers as [RunningServer, RunningServer, RunningServer]
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess]
     const account = await register(a.url) // 1 of 6
     for (const server of [a, b]) {
       const failed = await api(server.url, '/auth/login', { body: { email: account.email, password: 'wrong password!' } }) // 2, 3 of 6
@@ -130,7 +134,7 @@ describe('limits shared through Redis', { skip: skipShared ?? false }, () => {
   })
 
   it('count requests per address across instances', async () => {
-    const [a, b, c] = servers as [RunningServer, RunningServer, RunningServer]
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess]
     const statuses: number[] = []
     for (const server of [a, b, c]) statuses.push((await api(server.url, '/auth/login', { body: { email: 'nobody@example.com', password: 'whatever123' } })).status)
     // 4 requests were counted by the previous test; the budget of 6 ends within these three.
@@ -142,12 +146,12 @@ describe('limits shared through Redis', { skip: skipShared ?? false }, () => {
 })
 
 describe('two instances on one database without Redis', () => {
-  let first: RunningServer
-  let second: RunningServer
+  let first: ServerProcess
+  let second: ServerProcess
 
   before(async () => {
-    first = await startServer({ REVOCATION_POLL_INTERVAL: '1s' })
-    second = await startServer({ REVOCATION_POLL_INTERVAL: '1s', DATABASE_URL: first.env.DATABASE_URL! })
+    first = await startServerProcess({ REVOCATION_POLL_INTERVAL: '1s' })
+    second = await startServerProcess({ REVOCATION_POLL_INTERVAL: '1s', DATABASE_URL: first.env.DATABASE_URL! })
   })
   after(async () => {
     await second?.stop({ keepData: true })
@@ -163,14 +167,14 @@ describe('two instances on one database without Redis', () => {
   })
 })
 
-const skipPostgres = await unavailable('postgres')
+const skipPostgres = otherPass ?? (await unavailable('postgres'))
 
 describe('two instances sharing only PostgreSQL (no Redis)', { skip: skipPostgres ?? false }, () => {
   let database: TestDatabase
   let proxy: TcpProxy
-  let a: RunningServer
-  let b: RunningServer
-  let c: RunningServer
+  let a: ServerProcess
+  let b: ServerProcess
+  let c: ServerProcess
 
   before(async () => {
     database = await createTestDatabase('postgres')

@@ -1,3 +1,4 @@
+// runs-on: every-database
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'

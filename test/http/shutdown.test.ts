@@ -2,12 +2,12 @@
 // process exits 0 within SHUTDOWN_TIMEOUT. @see issue 7
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer } from '../helpers/server.js'
+import { startServerProcess } from '../helpers/server.js'
 import { api, register } from '../helpers/client.js'
 
 describe('graceful shutdown', () => {
   it('answers every request in flight when SIGTERM arrives, then exits 0 within the bound', async () => {
-    const server = await startServer({ SHUTDOWN_TIMEOUT: '10s', RATE_LIMIT_AUTH: '1000/1m', LOGIN_FAILURE_LIMIT: '1000/1m' })
+    const server = await startServerProcess({ SHUTDOWN_TIMEOUT: '10s', RATE_LIMIT_AUTH: '1000/1m', LOGIN_FAILURE_LIMIT: '1000/1m' })
     try {
       const account = await register(server.url)
       // Logins wait for argon2 (two at a time), so most of them are still in flight when the signal lands.

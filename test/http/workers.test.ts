@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { Agent, request } from 'node:http'
 import { randomUUID } from 'node:crypto'
-import { startServerProcess, type RunningServer } from '../helpers/server.js'
+import { startServerProcess, type ServerProcess } from '../helpers/server.js'
 import { register } from '../helpers/client.js'
 
 interface Answer {
@@ -16,12 +16,12 @@ interface Answer {
 }
 
 /** One request on a fresh connection (so the primary may hand it to any worker), tagged with a request id. */
-function freshRequest(server: RunningServer, path: string, token?: string): Promise<{ status: number; body: any; requestId: string }> {
+function freshRequest(server: ServerProcess, path: string, token?: string): Promise<{ status: number; body: any; requestId: string }> {
   return send(server, path, token)
 }
 
 /** One request, on `agent`'s kept-alive connection or else on a fresh one, tagged with a request id. */
-function send(server: RunningServer, path: string, token?: string, method = 'GET', agent?: Agent): Promise<{ status: number; body: any; requestId: string }> {
+function send(server: ServerProcess, path: string, token?: string, method = 'GET', agent?: Agent): Promise<{ status: number; body: any; requestId: string }> {
   const requestId = `workers-${randomUUID()}`
   const headers: Record<string, string> = { 'x-request-id': requestId }
   if (!agent) headers.connection = 'close'
@@ -40,12 +40,12 @@ function send(server: RunningServer, path: string, token?: string, method = 'GET
   })
 }
 
-async function ask(server: RunningServer, path: string, token?: string): Promise<Answer> {
+async function ask(server: ServerProcess, path: string, token?: string): Promise<Answer> {
   return pidOf(server, await freshRequest(server, path, token))
 }
 
 /** Tags an answer with the pid of the worker that gave it. */
-async function pidOf(server: RunningServer, { status, body, requestId }: { status: number; body: any; requestId: string }): Promise<Answer> {
+async function pidOf(server: ServerProcess, { status, body, requestId }: { status: number; body: any; requestId: string }): Promise<Answer> {
   // The request's log line is written after the response; wait for it.
   for (let i = 0; i < 100; i++) {
     const line = server.output.find((entry) => entry.includes(`"${requestId}"`) && entry.includes('"msg":"request"'))
@@ -56,7 +56,7 @@ async function pidOf(server: RunningServer, { status, body, requestId }: { statu
 }
 
 /** Two kept-alive connections (one socket per agent), each held by a different worker. */
-async function connectionsToEachWorker(server: RunningServer): Promise<[HeldConnection, HeldConnection]> {
+async function connectionsToEachWorker(server: ServerProcess): Promise<[HeldConnection, HeldConnection]> {
   const held = new Map<number, Agent>()
   for (let i = 0; i < 20 && held.size < 2; i++) {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
@@ -75,7 +75,7 @@ interface HeldConnection {
 }
 
 /** Pids of the workers that logged "tessera listening" and have not logged their death since. */
-function listeningPids(server: RunningServer): Set<number> {
+function listeningPids(server: ServerProcess): Set<number> {
   const pids = new Set<number>()
   for (const line of server.output) {
     if (!line.startsWith('{')) continue
@@ -95,7 +95,7 @@ async function until(limitMs: number, probe: () => boolean | Promise<boolean>, w
 }
 
 /** Asks on fresh connections until both given workers have answered; returns every answer. */
-async function askEveryWorker(server: RunningServer, path: string, token: string, workers: number): Promise<Answer[]> {
+async function askEveryWorker(server: ServerProcess, path: string, token: string, workers: number): Promise<Answer[]> {
   const answers: Answer[] = []
   for (let i = 0; i < 40 && new Set(answers.map((answer) => answer.pid)).size < workers; i++) answers.push(await ask(server, path, token))
   assert.equal(new Set(answers.map((answer) => answer.pid)).size, workers, 'the requests did not reach every worker')
@@ -103,7 +103,7 @@ async function askEveryWorker(server: RunningServer, path: string, token: string
 }
 
 describe('WORKERS=2', () => {
-  let server: RunningServer
+  let server: ServerProcess
 
   before(async () => {
     // Polling slowed to a minute: only the relay between workers can explain a revocation seen at once.
@@ -194,7 +194,7 @@ describe('WORKERS=2', () => {
 })
 
 /** POST with a bearer token and an empty JSON body, on a fresh connection; resolves with the status. */
-function freshRequestWithBody(server: RunningServer, path: string, token: string): Promise<number> {
+function freshRequestWithBody(server: ServerProcess, path: string, token: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       new URL(path, server.url),

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify'
+import { buildApp, type BuildAppOptions } from './app.js'
+
+export interface StartOptions extends BuildAppOptions {
+  /** Whether this process creates the ADMIN_EMAIL account; with WORKERS=N only the first worker does. */
+  bootstrapAdmin?: boolean
+}
+
+/**
+ * The start of one serving process, shared by serve() (`npm start`, `tessera serve`, each worker)
+ * and the in-process test harness (test/helpers/server.ts), so tests cannot drift from the real
+ * start: build the app, the ADMIN_EMAIL bootstrap, listen on HOST:PORT, log the address.
+ * Signals and exit codes stay with the process (serve.ts). A failure after building closes the app.
+ *
+ * @example
+ * ```ts
+ * const { app, url } = await startApp({ config: loadConfig(process.env) })
+ * ```
+ */
+export async function startApp(options: StartOptions): Promise<{ app: FastifyInstance; url: string }> {
+  const { config } = options
+  const app = await buildApp(options)
+  try {
+    const bootstrap = options.bootstrapAdmin === false ? 'skipped' : await app.tessera.users.bootstrapAdmin()
+    if (bootstrap === 'created') app.log.info({ email: config.adminEmail }, 'admin account created from ADMIN_EMAIL')
+    if (bootstrap === 'skipped' && config.adminEmail) {
+      app.log.warn({ email: config.adminEmail }, 'ADMIN_EMAIL belongs to an existing non-admin account; not promoted')
+    }
+    const url = await app.listen({ host: config.host, port: config.port })
+    app.log.info({ url }, 'tessera listening')
+    return { app, url }
+  } catch (error) {
+    await app.close()
+    throw error
+  }
+}
