@@ -30,6 +30,8 @@ export interface TesseraClientOptions {
   apiOrigins?: string[]
   /** The fetch to use (default `globalThis.fetch`). */
   fetch?: typeof fetch
+  /** The clock in epoch milliseconds (default `Date.now`); tests inject a skewed one. */
+  now?: () => number
 }
 
 type PlatformLocation = { location?: { origin?: string; href?: string } }
@@ -38,10 +40,15 @@ function pageLocation(): { origin?: string; href?: string } | undefined {
   return (globalThis as PlatformLocation).location
 }
 
-/** Problem codes after which one refresh and one retry may help. */
+/**
+ * Problem codes after which one refresh and one retry may help: an expired access token; a revoked
+ * one (revoked by time, as a role change does, the session lives on; if the session itself has
+ * ended, the refresh says so and the client signs out).
+ */
 function isRefreshable(code: string, mode: ClientMode): boolean {
+  if (code === 'token_expired' || code === 'token_revoked') return true
   // In cookie mode the browser drops the access cookie when it expires, so the server sees no credentials at all.
-  return code === 'token_expired' || (mode === 'cookies' && code === 'authorization_required')
+  return mode === 'cookies' && code === 'authorization_required'
 }
 
 /**
@@ -71,6 +78,7 @@ export class TesseraClient {
       storage: this.#storage,
       emitter: this.#emitter,
       autoRefresh: options.autoRefresh ?? true,
+      now: options.now ?? Date.now,
       shareName: share === false ? undefined : typeof share === 'string' ? share : `tessera:${base.origin}${base.pathname}`,
     })
     this.#tokenOrigins = new Set([base.origin, ...(options.apiOrigins ?? []).map((origin) => new URL(origin).origin)])

@@ -47,6 +47,8 @@ export interface SessionKeeperOptions {
   autoRefresh: boolean
   /** Name shared by the tabs that share one sign-in; undefined: this client shares with nobody. */
   shareName: string | undefined
+  /** The clock, in epoch milliseconds (injected by tests; a device's clock may be off too). */
+  now: () => number
 }
 
 export class SessionKeeper {
@@ -54,6 +56,7 @@ export class SessionKeeper {
   readonly #storage: RefreshTokenStorage
   readonly #emitter: Emitter
   readonly #autoRefresh: boolean
+  readonly #now: () => number
   readonly #lock: RefreshLock
   readonly #channel: TabChannel | undefined
   #accessToken: string | undefined
@@ -72,6 +75,7 @@ export class SessionKeeper {
     this.#storage = options.storage
     this.#emitter = options.emitter
     this.#autoRefresh = options.autoRefresh
+    this.#now = options.now
     const shared = options.shareName
     this.#lock = createRefreshLock(shared === undefined ? `tessera:${Math.random()}` : `${shared}:refresh`, { useWebLocks: shared !== undefined })
     this.#channel = shared === undefined ? undefined : openTabChannel(`${shared}:tabs`, (message) => void this.#receive(message))
@@ -102,13 +106,13 @@ export class SessionKeeper {
   /** An access token that has not expired yet, refreshing first when needed; undefined when signed out. */
   async validAccessToken(): Promise<string | undefined> {
     if (!this.signedIn) return undefined
-    if (Date.now() >= this.#expiresAt) await this.refresh(this.#epoch)
+    if (this.#now() >= this.#expiresAt) await this.refresh(this.#epoch)
     return this.#accessToken
   }
 
   /** A token answer of register, login or an MFA/passkey step: signed in here and in the other tabs. */
   async signIn(answer: TokenResponse): Promise<User> {
-    await this.#adopt(answer.access_token, answer.refresh_token, Date.now() + answer.expires_in * 1000, answer.user)
+    await this.#adopt(answer.access_token, answer.refresh_token, this.#now() + answer.expires_in * 1000, answer.user)
     this.#post(answer.refresh_token, true)
     this.#announce('signed-in', 'this-client')
     return answer.user
@@ -148,7 +152,7 @@ export class SessionKeeper {
     }
     const wasSignedIn = this.signedIn
     // Stored and posted before the lock is released, so the next holder finds them.
-    await this.#adopt(answer.access_token, answer.refresh_token, Date.now() + answer.expires_in * 1000, answer.user)
+    await this.#adopt(answer.access_token, answer.refresh_token, this.#now() + answer.expires_in * 1000, answer.user)
     this.#post(answer.refresh_token, false)
     this.#announce(wasSignedIn ? 'refreshed' : 'signed-in', 'this-client')
   }
@@ -245,7 +249,7 @@ export class SessionKeeper {
   #schedule(): void {
     clearTimeout(this.#timer)
     if (!this.#autoRefresh || this.#user === null) return
-    const lifetime = this.#expiresAt - Date.now()
+    const lifetime = this.#expiresAt - this.#now()
     const delay = Math.max(0, lifetime - refreshLeadMs(lifetime))
     const epoch = this.#epoch
     // A failed background refresh is not an error anyone can handle here: a sign-out is
