@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { createTesseraClient, TesseraError, type ClientEvents, type TesseraClient } from '../../src/client/index.js'
 import { api, login, PASSWORD, register, uniqueEmail } from '../helpers/client.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
-import { inspectableStorage } from './fixtures.js'
+import { inspectableStorage, recordingFetch } from './fixtures.js'
 
 async function rejection(promise: Promise<unknown>): Promise<TesseraError> {
   try {
@@ -219,6 +219,29 @@ describe('the client from Node, against a real server', () => {
     assert.deepEqual([badGateway.code, badGateway.status], ['invalid_response', 502])
     const notJson = await rejection(foreign.me()) // 200, text/plain
     assert.deepEqual([notJson.code, notJson.status], ['invalid_response', 200])
+  })
+
+  it('the methods of flows this server does not have yet call API.md\'s endpoints (404 not_found here)', async () => {
+    const account = await register(server.url)
+    const recorder = recordingFetch()
+    const tessera = client({ fetch: recorder.fetch })
+    await tessera.login({ email: account.email, password: PASSWORD })
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['/auth/mfa/challenge {"mfa_token":"m","code":"123456"}', () => tessera.completeMfaChallenge({ mfa_token: 'm', code: '123456' })],
+      ['/auth/passkeys/login/options {}', () => tessera.passkeyLoginOptions()],
+      ['/auth/passkeys/login {"credential":{"id":"c"}}', () => tessera.signInWithPasskey({ id: 'c' })],
+      ['/auth/email/verify/request {}', () => tessera.requestEmailVerification()],
+      ['/auth/email/verify {"token":"t"}', () => tessera.verifyEmail('t')],
+      ['/auth/password/forgot {"email":"a@example.com"}', () => tessera.forgotPassword('a@example.com')],
+      ['/auth/password/reset {"token":"t","new_password":"a new passphrase"}', () => tessera.resetPassword({ token: 't', new_password: 'a new passphrase' })],
+    ]
+    for (const [expected, method] of calls) {
+      recorder.requests.length = 0
+      const error = await rejection(method())
+      assert.deepEqual([error.status, error.code], [404, 'not_found'], expected)
+      assert.deepEqual(recorder.requests.map((request) => `${request.method} ${request.path} ${request.body}`), [`POST ${expected}`])
+    }
+    assert.equal(tessera.signedIn, true, 'a failed second step leaves the first sign-in alone')
   })
 
   it('refuses bad options at creation', () => {
