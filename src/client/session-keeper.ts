@@ -35,6 +35,9 @@ const SESSION_ENDED: Readonly<Record<string, SignOutReason>> = {
  */
 const SHARED_TOKENS_WAIT_MS = 2_000
 
+/** How long the lock is kept after the new tokens were posted to the other tabs (see `refresh`). */
+const BROADCAST_SETTLE_MS = 250
+
 /** When to refresh ahead of expiry: a fifth of the lifetime early, between 1 s and 1 min. */
 export function refreshLeadMs(lifetimeMs: number): number {
   return Math.min(60_000, Math.max(1_000, lifetimeMs * 0.2))
@@ -124,7 +127,23 @@ export class SessionKeeper {
    */
   refresh(seenEpoch = this.#epoch): Promise<void> {
     if (this.#epoch > seenEpoch) return this.signedIn ? Promise.resolve() : Promise.reject(notSignedIn())
-    this.#inflight ??= this.#lock.run((contended) => this.#refreshHoldingLock(seenEpoch, contended)).finally(() => (this.#inflight = undefined))
+    this.#inflight ??= new Promise<void>((resolve, reject) => {
+      this.#lock
+        .run(async (contended) => {
+          try {
+            await this.#refreshHoldingLock(seenEpoch, contended)
+            resolve() // this tab's callers go on now; the lock is kept a moment longer for the others
+          } catch (error) {
+            reject(error)
+            return
+          }
+          // A tab that asks for the lock right after we let it go would find it free and, if our
+          // message had not reached it yet, refresh a second time. Holding the lock until the
+          // message has surely arrived makes it wait, and then find our tokens.
+          if (this.#channel !== undefined) await new Promise((settled) => setTimeout(settled, BROADCAST_SETTLE_MS))
+        })
+        .catch(reject)
+    }).finally(() => (this.#inflight = undefined))
     return this.#inflight
   }
 
