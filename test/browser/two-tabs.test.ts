@@ -133,4 +133,37 @@ describe('two tabs of the SPA share one sign-in', { skip: skipWithoutChromium },
       await context.close()
     })
   }
+
+  it('tokens mode, refresh timer on: bursts from both tabs across two expiries are all answered, each refresh token presented once', { timeout: 60_000 }, async () => {
+    const context = await browser.newContext()
+    const traffic = watchAuthTraffic(context)
+    const url = `${server.url}/app/?mode=tokens`
+    const email = uniqueEmail('tabs-timer')
+    const first = await context.newPage()
+    await first.goto(url)
+    await first.locator('#signed-out').waitFor()
+    await first.fill('#email', email)
+    await first.fill('#password', PASSWORD)
+    await first.click('#signup')
+    await first.locator('#user-email', { hasText: email }).waitFor()
+    const second = await context.newPage()
+    await second.goto(url)
+    await second.locator('#user-email', { hasText: email }).waitFor()
+
+    // Bursts of 50 calls per tab, every 0.7 s, while two access tokens expire; both tabs' timers fire at once each time.
+    const until = Date.now() + (2 * ACCESS_TTL_SECONDS + 0.5) * 1000
+    while (Date.now() < until) {
+      await Promise.all([first.click('#burst'), second.click('#burst')])
+      assert.deepEqual(await Promise.all([burstIn(first), burstIn(second)]), ['50 × 200', '50 × 200'])
+      await first.waitForTimeout(700)
+    }
+    await traffic.settled()
+    assert.deepEqual(traffic.reused, [])
+    assert.ok(traffic.refreshes.length >= 3, `the restore and a timer refresh before each expiry (${traffic.refreshes.length})`)
+    assert.ok(traffic.refreshes.every((refresh) => refresh.status === 200), JSON.stringify(traffic.refreshes))
+    const presented = traffic.refreshes.map((refresh) => refresh.presented)
+    assert.equal(new Set(presented).size, presented.length, 'each refresh token presented once')
+    for (const page of [first, second]) assert.equal(await page.locator('#signed-in').isVisible(), true)
+    await context.close()
+  })
 })
