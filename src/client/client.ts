@@ -1,6 +1,7 @@
 import { readCsrfCookie } from './csrf.js'
 import { TesseraError } from './errors.js'
 import { Emitter, type ClientEventName, type ClientEvents } from './events.js'
+import { isRefreshable, problemCode } from './retry.js'
 import { SessionKeeper } from './session-keeper.js'
 import { memoryStorage, type RefreshTokenStorage } from './storage.js'
 import { authInit, call, type CallOptions, type ClientMode, type Transport } from './transport.js'
@@ -39,17 +40,6 @@ type PlatformLocation = { location?: { origin?: string; href?: string } }
 
 function pageLocation(): { origin?: string; href?: string } | undefined {
   return (globalThis as PlatformLocation).location
-}
-
-/**
- * Problem codes after which one refresh and one retry may help: an expired access token; a revoked
- * one (revoked by time, as a role change does, the session lives on; if the session itself has
- * ended, the refresh says so and the client signs out).
- */
-function isRefreshable(code: string, mode: ClientMode): boolean {
-  if (code === 'token_expired' || code === 'token_revoked') return true
-  // In cookie mode the browser drops the access cookie when it expires, so the server sees no credentials at all.
-  return mode === 'cookies' && code === 'authorization_required'
 }
 
 /**
@@ -300,15 +290,5 @@ export class TesseraClient {
       await this.#keeper.refresh(seen)
       return send()
     }
-  }
-}
-
-/** The `code` of a problem+json answer, if it is one. */
-async function problemCode(response: Response): Promise<string | undefined> {
-  try {
-    const body: unknown = await response.json()
-    return typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'string' ? (body as { code: string }).code : undefined
-  } catch {
-    return undefined
   }
 }
