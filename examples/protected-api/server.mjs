@@ -7,7 +7,8 @@
 //   GET /forecast/:date  any logged-in user; :date must be a real YYYY-MM-DD date
 //   GET /reports         admins only, and only with a token from a password login
 //
-// and, at /app/, the single-page app of examples/spa (start with AUTH_COOKIES=on for it).
+// and, at /app/, the single-page app of examples/spa with the built client at /app/client/
+// (start with AUTH_COOKIES=on for its cookie mode; /app/?mode=tokens works either way).
 //
 // Run it from the repository root after `npm install` (which builds dist/):
 //
@@ -16,7 +17,7 @@
 // It reads the same settings as `npm start` (HOST, PORT, DATABASE_URL,
 // JWT_SECRET, ADMIN_EMAIL, ...) from the environment.
 
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildApp, ConfigError, loadConfig } from 'tessera-auth'
@@ -126,6 +127,27 @@ export function addSpaRoutes(app) {
     )
   }
   app.get('/app', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/app/'))
+  addClientRoutes(app)
+}
+
+/**
+ * Serves the built client (dist/client, from `npm run build`) at /app/client/, where the page
+ * imports it as ES modules: the same files an app gets from `tessera-auth/client`.
+ *
+ * @param {FastifyInstance} app
+ */
+function addClientRoutes(app) {
+  const directory = new URL('../../dist/client/', import.meta.url)
+  if (!existsSync(directory)) {
+    app.log.warn('dist/client is missing (run npm run build): the page at /app/ cannot load the client')
+    return
+  }
+  for (const file of readdirSync(directory).filter((name) => name.endsWith('.js'))) {
+    const body = readFileSync(new URL(file, directory))
+    app.get(`/app/client/${file}`, { schema: { hide: true } }, async (_request, reply) =>
+      reply.header('content-security-policy', SPA_CSP).header('cache-control', 'no-cache').type('text/javascript; charset=utf-8').send(body),
+    )
+  }
 }
 
 async function main() {

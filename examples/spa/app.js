@@ -1,90 +1,33 @@
-// A single-page app on Tessera's cookie mode (AUTH_COOKIES=on), same-origin with the API.
+// A single-page app on Tessera's client (tessera-auth/client), served by examples/protected-api at /app/.
 //
-// The access and refresh tokens are httpOnly cookies: this script never sees them, never stores
-// them (no localStorage, no sessionStorage), and ignores them in token answers. It reads exactly
-// one cookie, the CSRF token, and echoes it as X-CSRF-Token on every POST, PATCH, PUT and DELETE.
-// The access token is renewed silently shortly before it expires (scheduled from `expires_in`);
-// a request that still meets an expired access token refreshes once and is retried.
+// Everything about tokens is the client's job: sign-in, the refresh before expiry, one refresh
+// and one retry after token_expired, one refresh at a time across every open tab, and signing
+// every tab out when one logs out. This page only draws what the client tells it.
+//
+// Two modes, picked by the address:
+//   /app/               cookie mode (server AUTH_COOKIES=on): no token in JavaScript at all;
+//   /app/?mode=tokens   tokens mode: the access token in memory, the refresh token in
+//                       localStorage so the tabs share it (the XSS trade-off: docs/client.md).
+// `&auto_refresh=off` turns off the refresh before expiry (a refresh then happens only when a
+// call needs one), which makes "one refresh per expiry" visible; the browser test uses it.
 
-const CSRF_COOKIES = ['__Host-tessera_csrf', 'tessera_csrf'] // over HTTPS, over http://localhost
-const SAFE_METHODS = new Set(['GET', 'HEAD'])
-/** Codes after which one refresh may help: the access cookie expired, or the browser already dropped it. */
-const REFRESHABLE = new Set(['token_expired', 'authorization_required'])
+import { createTesseraClient, localStorageStorage, TesseraError } from '/app/client/index.js'
+
+const params = new URLSearchParams(location.search)
+const mode = params.get('mode') === 'tokens' ? 'tokens' : 'cookies'
+const tessera = createTesseraClient({
+  mode,
+  storage: mode === 'tokens' ? localStorageStorage() : undefined,
+  autoRefresh: params.get('auto_refresh') !== 'off',
+})
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id))
 
-/** A problem+json answer (docs/errors.md): branch on `code`, show `detail`. */
-class ApiError extends Error {
-  constructor(status, problem) {
-    super(problem?.detail ?? `HTTP ${status}`)
-    this.status = status
-    this.code = problem?.code ?? 'unknown'
-  }
-}
-
-function csrfToken() {
-  for (const pair of document.cookie.split(';')) {
-    const [name, ...value] = pair.trim().split('=')
-    if (CSRF_COOKIES.includes(name)) return decodeURIComponent(value.join('='))
-  }
-  return undefined
-}
-
-/** One request to the API, cookies included (same origin); the CSRF header on state changes. */
-async function call(path, { method = 'GET', body } = {}) {
-  const headers = {}
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  const csrf = SAFE_METHODS.has(method) ? undefined : csrfToken()
-  if (csrf) headers['x-csrf-token'] = csrf
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' })
-  const text = await response.text()
-  const data = text ? JSON.parse(text) : null
-  if (!response.ok) throw new ApiError(response.status, data)
-  return data
-}
-
-/** An authenticated request: when the access cookie has expired, refresh once and retry. */
-async function authed(path, options) {
-  try {
-    return await call(path, options)
-  } catch (error) {
-    if (!(error instanceof ApiError) || !REFRESHABLE.has(error.code)) throw error
-    await refresh()
-    return call(path, options)
-  }
-}
-
-// ---- silent refresh -------------------------------------------------------------------------
-
-let refreshTimer
-let refreshing
-let refreshCount = 0
-
-/** One refresh at a time, however many requests ask for it (a rotated refresh token must not be replayed). */
-function refresh() {
-  refreshing ??= call('/auth/refresh', { method: 'POST' })
-    .then((answer) => {
-      refreshCount++
-      $('refresh-count').textContent = String(refreshCount)
-      signedIn(answer)
-    })
-    .catch((error) => {
-      signedOut(`Your session has ended (${error.code}). Please log in again.`)
-      throw error
-    })
-    .finally(() => {
-      refreshing = undefined
-    })
-  return refreshing
-}
-
-/** Renew a little before expiry: a fifth of the lifetime early, between 1 s and a minute. */
-function scheduleRefresh(expiresIn) {
-  clearTimeout(refreshTimer)
-  const lead = Math.min(60, Math.max(1, expiresIn * 0.2))
-  const delay = Math.max(0.5, expiresIn - lead)
-  refreshTimer = setTimeout(() => refresh().catch(() => {}), delay * 1000)
-  $('next-refresh').textContent = `at ${new Date(Date.now() + delay * 1000).toLocaleTimeString()}`
+const SIGNED_OUT_MESSAGES = {
+  logout: 'Logged out.',
+  elsewhere: 'Signed out elsewhere (another tab, another device, or the session was ended). Please log in again.',
+  expired: 'Your session has ended. Please log in again.',
+  account_deleted: 'Account deleted.',
 }
 
 // ---- views -----------------------------------------------------------------------------------
@@ -94,23 +37,30 @@ function status(text, isError = false) {
   $('status').classList.toggle('error', isError)
 }
 
+function showError(error) {
+  status(error instanceof TesseraError ? `${error.code}: ${error.detail}` : String(error), true)
+}
+
 function showUser(user) {
-  $('user-email').textContent = user.email
+  $('user-email').textContent = user.email ?? user.username ?? ''
   $('user-id').textContent = user.id
   $('user-last-login').textContent = user.last_login_at ?? 'never'
 }
 
-/** A token answer (register, login, refresh). Its access_token and refresh_token are left alone: the cookies carry them. */
-function signedIn(answer) {
-  showUser(answer.user)
-  scheduleRefresh(answer.expires_in)
-  $('signed-out').hidden = true
-  $('signed-in').hidden = false
-  status(`Signed in. The access token lasts ${answer.expires_in} s and renews by itself.`)
+function showExpiry() {
+  $('next-refresh').textContent = tessera.expiresAt ? `before ${new Date(tessera.expiresAt).toLocaleTimeString()}` : 'not planned'
 }
 
-function signedOut(message) {
-  clearTimeout(refreshTimer)
+function showSignedIn(user) {
+  showUser(user)
+  showExpiry()
+  $('signed-out').hidden = true
+  $('signed-in').hidden = false
+  const seconds = Math.round((tessera.expiresAt - Date.now()) / 1000)
+  status(`Signed in. The access token lasts ${seconds} s and renews by itself.`)
+}
+
+function showSignedOut(message) {
   $('signed-in').hidden = true
   $('signed-out').hidden = false
   $('sessions').replaceChildren()
@@ -118,13 +68,21 @@ function signedOut(message) {
   status(message)
 }
 
-function showError(error) {
-  status(error instanceof ApiError ? `${error.code}: ${error.message}` : String(error), true)
-}
+let refreshCount = 0
+tessera.on('signed-in', ({ user }) => showSignedIn(user))
+tessera.on('refreshed', ({ user }) => {
+  refreshCount++
+  $('refresh-count').textContent = String(refreshCount)
+  showUser(user)
+  showExpiry()
+})
+tessera.on('signed-out', ({ reason }) => showSignedOut(SIGNED_OUT_MESSAGES[reason] ?? 'Signed out.'))
+
+// ---- sessions --------------------------------------------------------------------------------
 
 async function listSessions() {
-  const { data } = await authed('/auth/sessions')
-  const rows = data.map((session) => {
+  const sessions = await tessera.listSessions()
+  const rows = sessions.map((session) => {
     const row = document.createElement('tr')
     row.dataset.sessionId = session.id
     for (const [text, className] of [
@@ -133,7 +91,7 @@ async function listSessions() {
       [session.user_agent ?? 'unknown', 'device'],
     ]) {
       const cell = document.createElement('td')
-      cell.textContent = text // textContent, never innerHTML: user agents are attacker-controlled text
+      cell.textContent = text // textContent, never innerHTML: user agents are text any client chose
       if (className) cell.className = className
       row.append(cell)
     }
@@ -151,13 +109,27 @@ async function listSessions() {
     return row
   })
   $('sessions').replaceChildren(...rows)
-  status(`${data.length} live session${data.length === 1 ? '' : 's'}.`)
+  status(`${sessions.length} live session${sessions.length === 1 ? '' : 's'}.`)
 }
 
 async function endSession(id) {
-  await authed(`/auth/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' })
+  await tessera.revokeSession(id)
   await listSessions()
   status('Session ended.')
+}
+
+// ---- the app's own API -----------------------------------------------------------------------
+
+/** 50 calls to this app's GET /secret at once: however many meet an expired token, one refresh serves them all. */
+async function burst() {
+  const result = $('burst-result')
+  result.dataset.done = 'false'
+  result.textContent = 'calling…'
+  const statuses = await Promise.all(Array.from({ length: 50 }, () => tessera.fetch('/secret').then((response) => response.status, () => 0)))
+  const tally = new Map()
+  for (const code of statuses) tally.set(code, (tally.get(code) ?? 0) + 1)
+  result.textContent = [...tally].sort().map(([code, count]) => `${count} × ${code}`).join(', ')
+  result.dataset.done = 'true'
 }
 
 // ---- actions ---------------------------------------------------------------------------------
@@ -168,32 +140,36 @@ function credentials() {
 
 $('auth-form').addEventListener('submit', (event) => {
   event.preventDefault()
-  call('/auth/login', { method: 'POST', body: credentials() }).then(signedIn, showError)
+  tessera.login(credentials()).catch(showError)
 })
 
 $('signup').addEventListener('click', () => {
   const form = /** @type {HTMLFormElement} */ ($('auth-form'))
   if (!form.reportValidity()) return
-  call('/auth/register', { method: 'POST', body: credentials() }).then(signedIn, showError)
+  tessera.register(credentials()).catch(showError)
 })
 
 $('reload-user').addEventListener('click', () => {
-  authed('/auth/me').then((user) => {
+  tessera.me().then((user) => {
     showUser(user)
     status('Profile reloaded.')
   }, showError)
 })
 
 $('load-sessions').addEventListener('click', () => listSessions().catch(showError))
+$('burst').addEventListener('click', () => burst().catch(showError))
+// Logout works even once the access token has expired; the client signs out every tab.
+$('logout').addEventListener('click', () => tessera.logout().catch(showError))
 
-$('logout').addEventListener('click', () => {
-  // Logout works with the refresh cookie even once the access cookie has expired; either way the server expires the cookies.
-  call('/auth/logout', { method: 'POST' }).then(
-    () => signedOut('Logged out.'),
-    (error) => signedOut(`Logged out (${error.code}).`),
-  )
-})
+$('mode').textContent = mode === 'cookies' ? 'cookie mode: the tokens are httpOnly cookies this page cannot read' : 'tokens mode: the refresh token is in localStorage'
 
-// On load: a CSRF cookie means a session may still be alive; one refresh tells, and plans the next.
-if (csrfToken()) refresh().catch(() => {})
-else signedOut('Not signed in.')
+// On load: a session that outlived the page (the cookies, or the stored refresh token) is picked up with one refresh.
+tessera.restore().then(
+  (user) => {
+    if (user === null) showSignedOut('Not signed in.')
+  },
+  (error) => {
+    showSignedOut('Not signed in.')
+    showError(error)
+  },
+)

@@ -1,21 +1,18 @@
-// The SPA example (examples/spa, served by examples/protected-api) in a real Chromium: cookie mode only,
-// a silent refresh after the access token expires, sessions, logout; the tokens never visible to scripts.
-// Then /docs under its strict CSP: authorize with a token and call GET /auth/me from the page. @see issue 6
-//
-// Debian's chromium (apt-get install chromium; never a downloaded browser build) through playwright-core.
+// The SPA example (examples/spa on tessera-auth/client, served by examples/protected-api) in a real
+// Chromium, in cookie mode: a silent refresh after the access token expires, sessions, logout; the
+// tokens never visible to scripts. Then /docs under its strict CSP: authorize with a token and call
+// GET /auth/me from the page. @see issue 6, issue 20 (two tabs: two-tabs.test.ts)
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { startServer, startServerProcess, type RunningServer } from '../helpers/server.js'
 import { api, login, PASSWORD, register, uniqueEmail } from '../helpers/client.js'
+import { EXAMPLE_APP, launchChromium, skipWithoutChromium as skip } from './chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const EXAMPLE = resolve(import.meta.dirname, '../../examples/protected-api/server.mjs')
 const SCREENSHOT = resolve(import.meta.dirname, '../../test-artifacts/spa.png')
 const ACCESS_TTL_SECONDS = 3
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium); the browser test needs Debian's Chromium`
 
 /** What a script on the page can see of the cookies: never a token. */
 async function assertNoTokenVisible(page: Page, step: string): Promise<void> {
@@ -38,9 +35,9 @@ describe('the SPA example and /docs in Chromium', { skip }, () => {
   before(async () => {
     // One after the other, so that a failed start leaves no server unassigned (and so never stopped).
     // The example is its own program (examples/), so it runs as a process.
-    server = await startServerProcess({ AUTH_COOKIES: 'on', ACCESS_TOKEN_TTL: `${ACCESS_TTL_SECONDS}s` }, { script: EXAMPLE })
+    server = await startServerProcess({ AUTH_COOKIES: 'on', ACCESS_TOKEN_TTL: `${ACCESS_TTL_SECONDS}s` }, { script: EXAMPLE_APP })
     docsServer = await startServer({ AUTH_COOKIES: 'on' })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
