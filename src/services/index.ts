@@ -17,6 +17,7 @@ import { createRedisBroadcast } from './revocation-broadcast.js'
 import { createClusterBroadcast } from './revocation-cluster.js'
 import { createPasswordHasher, type PasswordHasher } from './passwords.js'
 import { createRevocationList, type RevocationList } from './revocation.js'
+import { loadSuccessorKey } from './refresh-tokens.js'
 import { createSessionService, type SessionService } from './sessions.js'
 import { createUserService, type UserService } from './users.js'
 
@@ -89,7 +90,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   await revocation.start()
   const passwords = createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit })
   const accessTokens = await createAccessTokens({ config, keys, encryption, revocation, now })
-  const sessions = createSessionService({ config, storage, accessTokens, revocation, now })
+  const sessions = createSessionService({ config, storage, accessTokens, revocation, successorKey: await loadSuccessorKey(storage.settings), now })
   const users = createUserService({ config, storage, passwords, sessions, now })
   const failures = redis ? createRedisLoginFailures(redis.commands, redis.prefix, config.loginFailureLimit) : createLoginFailures(config.loginFailureLimit, now)
   const login = createLogin({ storage, passwords, failures, sessions, now })
