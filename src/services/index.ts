@@ -16,6 +16,7 @@ import type { RedisConnections } from './redis.js'
 import { chooseRevocationBroadcast } from './revocation/choose-broadcast.js'
 import { createPasswordHasher, type Argon2Cost, type PasswordHasher } from './passwords.js'
 import { createRevocationList, type RevocationList } from './revocation/list.js'
+import { loadSuccessorKey } from './refresh-tokens.js'
 import { createSessionService, type SessionService } from './sessions.js'
 import { createUserService, type UserService } from './users.js'
 
@@ -92,7 +93,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   await revocation.start()
   const passwords = createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit, cost: deps.passwordHashCost })
   const accessTokens = await createAccessTokens({ config, keys, encryption, revocation, now })
-  const sessions = createSessionService({ config, storage, accessTokens, revocation, now })
+  const sessions = createSessionService({ config, storage, accessTokens, revocation, successorKey: await loadSuccessorKey(storage.settings), now })
   const users = createUserService({ config, storage, passwords, sessions, now })
   const failures = redis ? createRedisLoginFailures(redis.commands, redis.prefix, config.loginFailureLimit) : createLoginFailures(config.loginFailureLimit, now)
   const login = createLogin({ storage, passwords, failures, sessions, now })

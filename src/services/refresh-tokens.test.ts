@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createRefreshToken, hashSecret, looksLikeRefreshToken, parseRefreshToken, secretMatches } from './refresh-tokens.js'
+import { createRefreshToken, hashSecret, looksLikeRefreshToken, parseRefreshToken, refreshTokenWith, secretMatches, successorSecret } from './refresh-tokens.js'
 
 describe('refresh tokens', () => {
   it('are opaque tsr_<id>.<secret> strings whose secret is stored only as a hash', () => {
@@ -32,4 +32,16 @@ describe('refresh tokens', () => {
   for (const token of malformed) {
     it(`reject the malformed ${JSON.stringify(token.slice(0, 30))}`, () => assert.equal(parseRefreshToken(token), undefined))
   }
+
+  it('derive each successor from the predecessor secret and the server key alone: same inputs, same secret; another key, another secret', () => {
+    const { secret } = parseRefreshToken(createRefreshToken().token)!
+    const key = new Uint8Array(32).fill(7)
+    const next = successorSecret(key, secret)
+    assert.equal(successorSecret(key, secret), next)
+    assert.notEqual(successorSecret(new Uint8Array(32).fill(8), secret), next)
+    assert.notEqual(successorSecret(key, next), next)
+    // A well-formed token of 256 bits, like a random one.
+    assert.ok(parseRefreshToken(refreshTokenWith(createRefreshToken().id, next).token))
+    assert.equal(Buffer.from(next, 'base64url').length, 32)
+  })
 })

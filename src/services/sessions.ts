@@ -2,10 +2,10 @@ import { v7 as uuidv7 } from 'uuid'
 import { AppError } from '../errors.js'
 import type { Config } from '../config.js'
 import type { Storage } from '../storage/index.js'
-import type { SessionRecord } from '../storage/sessions.js'
+import type { RefreshTokenRecord, SessionRecord } from '../storage/sessions.js'
 import type { UserRecord } from '../storage/users.js'
 import type { AccessTokens } from './access-tokens.js'
-import { createRefreshToken, parseRefreshToken, secretMatches } from './refresh-tokens.js'
+import { createRefreshToken, parseRefreshToken, refreshTokenWith, secretMatches, successorSecret } from './refresh-tokens.js'
 import type { RevocationList } from './revocation/list.js'
 
 /** Where a request came from, recorded on the session it creates. */
@@ -40,14 +40,23 @@ export interface SessionService {
 
 const USER_AGENT_MAX = 512
 
+/**
+ * How many rotations a repeat inside the grace window may walk forward to reach the chain's
+ * tip. Each step is one indexed lookup and one HMAC; a chain that moved further within the
+ * grace is being refreshed in a loop, and the repeat is refused as reuse.
+ */
+const MAX_CHAIN_WALK = 16
+
 export function createSessionService(deps: {
   config: Config
   storage: Storage
   accessTokens: AccessTokens
   revocation: RevocationList
+  /** Derives each successor's secret from its predecessor's (refresh-tokens.ts, `loadSuccessorKey`). */
+  successorKey: Uint8Array
   now: () => number
 }): SessionService {
-  const { config, storage, accessTokens, revocation, now } = deps
+  const { config, storage, accessTokens, revocation, successorKey, now } = deps
   const refreshTtlMs = config.refreshTokenTtl * 1000
 
   async function issue(user: UserRecord, sessionId: string, fresh: boolean, refreshToken: string): Promise<IssuedTokens> {
@@ -72,7 +81,46 @@ export function createSessionService(deps: {
       throw new AppError('token_revoked', 'This session has ended')
     }
     if (row.expiresAt <= now()) throw new AppError('token_expired', 'The refresh token has expired')
-    return { row, session }
+    return { row, session, secret: parsed.secret }
+  }
+
+  async function refuseAsReuse(session: SessionRecord): Promise<never> {
+    await revokeIds(session.userId, [session.id])
+    throw new AppError('refresh_token_reused', 'This refresh token was already used; the session has been ended', { subjectId: session.userId })
+  }
+
+  /**
+   * The chain's current (unused) token, reached from a used one by following the successor
+   * links and recomputing each successor's secret from its predecessor's; each step is
+   * confirmed by the stored hash. Undefined when the chain cannot be followed.
+   */
+  async function tipFrom(row: RefreshTokenRecord, secret: string): Promise<string | undefined> {
+    let current = row
+    for (let step = 0; step < MAX_CHAIN_WALK; step++) {
+      const next = await storage.sessions.findSuccessor(current.id)
+      if (!next) return undefined
+      secret = successorSecret(successorKey, secret)
+      if (!secretMatches(secret, next.secretHash)) return undefined
+      if (next.usedAt === null) return next.expiresAt > now() ? refreshTokenWith(next.id, secret).token : undefined
+      current = next
+    }
+    return undefined
+  }
+
+  /**
+   * A token that was used already. Inside the grace window (two tabs, a retried request) the
+   * caller gets the session's current token: the same one every other repeat gets, so the
+   * session keeps one chain (issue 14, finding 3). Past it, or with a grace of 0, somebody is
+   * replaying a stolen token: end the session.
+   */
+  async function repeat(row: RefreshTokenRecord, secret: string, session: SessionRecord, user: UserRecord, at: number): Promise<IssuedTokens> {
+    // Read again: the row read before the rotation was lost may predate the winner's commit.
+    const usedAt = (await storage.sessions.findToken(row.id))?.usedAt ?? at
+    const graceMs = config.refreshReuseGrace * 1000
+    if (graceMs === 0 || at - usedAt > graceMs) return refuseAsReuse(session)
+    const tip = await tipFrom(row, secret)
+    if (tip === undefined) return refuseAsReuse(session)
+    return issue(user, session.id, false, tip)
   }
 
   return {
@@ -96,35 +144,27 @@ export function createSessionService(deps: {
         createdAt: at,
         expiresAt: session.expiresAt,
         usedAt: null,
+        parentId: null,
       })
       return issue(user, session.id, true, refresh.token)
     },
 
     async refresh(refreshToken) {
-      const { row, session } = await resolve(refreshToken)
+      const { row, session, secret } = await resolve(refreshToken)
       const at = now()
-      const claimed = row.usedAt === null && (await storage.sessions.claimToken(row.id, at))
-      if (!claimed) {
-        // Used before. Within the grace window this is a concurrent refresh (two tabs, a retry):
-        // both callers get a working token. Past it, somebody replays a stolen token: end the session.
-        const usedAt = row.usedAt ?? at
-        if (at - usedAt > config.refreshReuseGrace * 1000) {
-          await revokeIds(session.userId, [session.id])
-          throw new AppError('refresh_token_reused', 'This refresh token was already used; the session has been ended', { subjectId: session.userId })
-        }
-      }
       const user = await storage.users.findById(session.userId)
       if (!user || !user.active) {
         await revokeIds(session.userId, [session.id])
         throw new AppError('token_revoked', 'This session has ended')
       }
-      const next = createRefreshToken()
-      const expiresAt = at + refreshTtlMs
-      await storage.sessions.rotate(
-        session.id,
-        { id: next.id, sessionId: session.id, secretHash: next.secretHash, createdAt: at, expiresAt, usedAt: null },
+      if (row.usedAt !== null) return repeat(row, secret, session, user, at)
+      const next = refreshTokenWith(uuidv7(), successorSecret(successorKey, secret))
+      const outcome = await storage.sessions.rotate(
+        { id: next.id, sessionId: session.id, secretHash: next.secretHash, createdAt: at, expiresAt: at + refreshTtlMs, usedAt: null, parentId: row.id },
         at,
       )
+      if (outcome === 'session_ended') throw new AppError('token_revoked', 'This session has ended')
+      if (outcome === 'already_used') return repeat(row, secret, session, user, at)
       return issue(user, session.id, false, next.token)
     },
 

@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { AppError, fieldError } from '../errors.js'
 import type { Config } from '../config.js'
 import type { Storage } from '../storage/index.js'
+import type { GuardedOutcome } from '../storage/last-admin.js'
 import { UniqueViolation, type UserChanges, type UserRecord } from '../storage/users.js'
 import type { AuthContext } from './access-tokens.js'
 import { passwordLength, type PasswordHasher } from './passwords.js'
@@ -51,14 +52,6 @@ export function createUserService(deps: {
   now: () => number
 }) {
   const { config, storage, passwords, sessions, now } = deps
-  // Admin-changing operations run one at a time in this process, so two concurrent
-  // demotions cannot both pass the last-admin check.
-  let adminLock: Promise<unknown> = Promise.resolve()
-  function serialized<T>(work: () => Promise<T>): Promise<T> {
-    const run = adminLock.then(work, work)
-    adminLock = run.catch(() => undefined)
-    return run
-  }
 
   async function requireUser(id: string): Promise<UserRecord> {
     const user = await storage.users.findById(id)
@@ -66,11 +59,13 @@ export function createUserService(deps: {
     return user
   }
 
-  async function assertNotLastAdmin(user: UserRecord, after: Pick<UserRecord, 'roles' | 'active'> | null): Promise<void> {
-    if (!isActiveAdmin(user) || (after && isActiveAdmin(after))) return
-    if ((await storage.users.countActiveAdmins()) <= 1) {
-      throw new AppError('last_admin', 'The last active admin cannot be deleted, deactivated or demoted')
-    }
+  /**
+   * The last-admin rule lives in storage (storage/last-admin.ts): the check and the write are
+   * one locked transaction, so two processes cannot both demote or delete one of the last two.
+   */
+  function assertGuarded(outcome: GuardedOutcome): void {
+    if (outcome === 'last_admin') throw new AppError('last_admin', 'The last active admin cannot be deleted, deactivated or demoted')
+    if (outcome === 'not_found') throw new AppError('user_not_found', 'No user has this id')
   }
 
   async function create(account: NewAccount): Promise<UserRecord> {
@@ -97,14 +92,18 @@ export function createUserService(deps: {
     return user
   }
 
-  async function update(user: UserRecord, changes: UserChanges): Promise<UserRecord> {
+  /** `guarded`: the change may demote or deactivate, so it goes through the last-admin guard. */
+  async function update(user: UserRecord, changes: UserChanges, guarded = false): Promise<UserRecord> {
     if (changes.email !== undefined && changes.email !== user.email && (await storage.users.findByEmail(changes.email))) {
       throw new AppError('user_exists', 'A user with this email already exists')
     }
     if (changes.username && changes.username.toLowerCase() !== user.username?.toLowerCase() && (await storage.users.findByUsername(changes.username))) {
       throw new AppError('user_exists', 'A user with this username already exists')
     }
-    await insertOrConflict(() => storage.users.update(user.id, changes, now()))
+    await insertOrConflict(async () => {
+      if (guarded) assertGuarded(await storage.lastAdmin.update(user.id, changes, now()))
+      else await storage.users.update(user.id, changes, now())
+    })
     return requireUser(user.id)
   }
 
@@ -136,7 +135,7 @@ export function createUserService(deps: {
       await sessions.revokeAll(user.id, auth.sessionId)
     },
 
-    deleteSelf: (auth: AuthContext) => serialized(() => remove(auth.userId)),
+    deleteSelf: (auth: AuthContext) => remove(auth.userId),
 
     // ---- admin API ----
 
@@ -144,23 +143,21 @@ export function createUserService(deps: {
 
     adminCreate: (account: NewAccount) => create(account),
 
-    adminUpdate: (id: string, changes: UserChanges & { password?: string }) =>
-      serialized(async () => {
-        const user = await requireUser(id)
-        const { password, ...rest } = changes
-        if (password !== undefined) assertPasswordLength(password, '/password')
-        if (rest.email !== undefined) rest.email = normalizeEmail(rest.email)
-        if (rest.roles !== undefined) rest.roles = [...new Set(rest.roles)]
-        await assertNotLastAdmin(user, { roles: rest.roles ?? user.roles, active: rest.active ?? user.active })
-        const passwordHash = password === undefined ? undefined : await passwords.hash(password)
-        const updated = await update(user, { ...rest, passwordHash })
-        const rolesChanged = rest.roles !== undefined && !sameRoles(rest.roles, user.roles)
-        const deactivated = rest.active === false && user.active
-        if (rolesChanged || deactivated || passwordHash !== undefined) await sessions.revokeAll(user.id)
-        return updated
-      }),
+    async adminUpdate(id: string, changes: UserChanges & { password?: string }): Promise<UserRecord> {
+      const user = await requireUser(id)
+      const { password, ...rest } = changes
+      if (password !== undefined) assertPasswordLength(password, '/password')
+      if (rest.email !== undefined) rest.email = normalizeEmail(rest.email)
+      if (rest.roles !== undefined) rest.roles = [...new Set(rest.roles)]
+      const passwordHash = password === undefined ? undefined : await passwords.hash(password)
+      const updated = await update(user, { ...rest, passwordHash }, rest.roles !== undefined || rest.active !== undefined)
+      const rolesChanged = rest.roles !== undefined && !sameRoles(rest.roles, user.roles)
+      const deactivated = rest.active === false && user.active
+      if (rolesChanged || deactivated || passwordHash !== undefined) await sessions.revokeAll(user.id)
+      return updated
+    },
 
-    adminDelete: (id: string) => serialized(() => remove(id)),
+    adminDelete: (id: string) => remove(id),
 
     async adminLogout(id: string): Promise<void> {
       await requireUser(id)
@@ -179,10 +176,11 @@ export function createUserService(deps: {
 
   async function remove(id: string): Promise<void> {
     const user = await requireUser(id)
-    await assertNotLastAdmin(user, null)
+    // An admin is first deactivated through the guard, so that the refusal comes before any of its sessions end.
+    if (isActiveAdmin(user)) assertGuarded(await storage.lastAdmin.update(user.id, { active: false }, now()))
     // Revoke first: the revocation entries must exist before the sessions disappear with the user.
     await sessions.revokeAll(user.id)
-    await storage.users.delete(user.id)
+    assertGuarded(await storage.lastAdmin.delete(user.id))
   }
 }
 

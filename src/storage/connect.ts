@@ -37,6 +37,13 @@ export interface Capabilities {
    * (migrations/lock.ts).
    */
   migrationLock: 'migrator' | 'write-transaction'
+  /**
+   * How a transaction that must not race another process's takes its locks
+   * (the last-admin guard): `SELECT … FOR UPDATE` on the rows it reads, at READ
+   * COMMITTED (PostgreSQL, MySQL), or a write as its first statement, which takes
+   * SQLite's one database write lock before anything is read.
+   */
+  rowLocks: 'for-update' | 'write-first'
 }
 
 export interface Connection {

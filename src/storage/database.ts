@@ -41,6 +41,8 @@ export interface RefreshTokensTable {
   created_at: number
   expires_at: number
   used_at: number | null
+  /** The token this one replaced (NULL for a session's first); unique: one successor per token. */
+  parent_id: string | null
 }
 
 /**

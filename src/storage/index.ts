@@ -6,6 +6,7 @@ import { createSettingQueries, type SettingQueries } from './settings.js'
 import { createSigningKeyQueries, type SigningKeyQueries } from './signing-keys.js'
 import { createAuditEventQueries, type AuditEventQueries } from './audit-events.js'
 import { createUserQueries, type UserQueries } from './users.js'
+import { createLastAdminGuard, type LastAdminGuard } from './last-admin.js'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
 import type { Connection } from './connect.js'
@@ -15,6 +16,8 @@ export interface Storage {
   db: Kysely<Database>
   capabilities: Capabilities
   users: UserQueries
+  /** Changes to users that must not leave the deployment without an active admin. */
+  lastAdmin: LastAdminGuard
   sessions: SessionQueries
   revocations: RevocationQueries
   settings: SettingQueries
@@ -67,6 +70,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     db,
     capabilities: connection.capabilities,
     users: createUserQueries(db),
+    lastAdmin: createLastAdminGuard(db, capabilities),
     sessions: createSessionQueries(db),
     revocations: createRevocationQueries(db, capabilities),
     settings: createSettingQueries(db, capabilities),

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
+import { withConflictRetry } from './conflicts.js'
 import type { Database, RefreshTokensTable, SessionsTable } from './database.js'
 
 export interface SessionRecord {
@@ -19,6 +20,20 @@ export interface RefreshTokenRecord {
   createdAt: number
   expiresAt: number
   usedAt: number | null
+  /** The token this one replaced; null for a session's first. */
+  parentId: string | null
+}
+
+/** What a rotation found: it rotated, or another request had used the token first, or the session had ended. */
+export type RotationOutcome = 'rotated' | 'already_used' | 'session_ended'
+
+/** Thrown inside the rotation's transaction to roll it back; never leaves this file. */
+class RotationLost extends Error {
+  readonly outcome: Exclude<RotationOutcome, 'rotated'>
+  constructor(outcome: Exclude<RotationOutcome, 'rotated'>) {
+    super(outcome)
+    this.outcome = outcome
+  }
 }
 
 function toSession(row: Selectable<SessionsTable>): SessionRecord {
@@ -42,6 +57,7 @@ function toRefreshToken(row: Selectable<RefreshTokensTable>): RefreshTokenRecord
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
     usedAt: row.used_at === null ? null : Number(row.used_at),
+    parentId: row.parent_id,
   }
 }
 
@@ -101,21 +117,48 @@ export function createSessionQueries(db: Kysely<Database>) {
       return row && toRefreshToken(row)
     },
 
-    /**
-     * Marks a refresh token used. Returns false when another request marked it
-     * first: the conditional update is what makes concurrent rotation safe.
-     */
-    async claimToken(id: string, now: number): Promise<boolean> {
-      const result = await db.updateTable('refresh_tokens').set({ used_at: now }).where('id', '=', id).where('used_at', 'is', null).executeTakeFirst()
-      return Number(result.numUpdatedRows) === 1
+    /** The token that replaced `parentId`, if any (at most one: `parent_id` is unique). */
+    async findSuccessor(parentId: string): Promise<RefreshTokenRecord | undefined> {
+      const row = await db.selectFrom('refresh_tokens').selectAll().where('parent_id', '=', parentId).executeTakeFirst()
+      return row && toRefreshToken(row)
     },
 
-    /** Adds the rotated refresh token and slides the session's expiry, in one transaction. */
-    async rotate(sessionId: string, token: RefreshTokenRecord, now: number): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        await insertToken(trx, token)
-        await trx.updateTable('sessions').set({ last_used_at: now, expires_at: token.expiresAt }).where('id', '=', sessionId).execute()
-      })
+    /**
+     * Rotates `successor.parentId` into `successor`, in one transaction whose conditional
+     * writes decide (issue 14, finding 2): the session's expiry slides only while it is not
+     * revoked, the presented token is marked used only while it is unused, and the successor
+     * is inserted only then. Of concurrent rotations of one token exactly one gets `rotated`;
+     * the others wait for its commit (the session row is locked first, in the same order as a
+     * revocation or a cascade from `sessions` takes it, so they queue rather than deadlock)
+     * and roll back with `already_used`. Deadlocks and lock timeouts are retried.
+     */
+    async rotate(successor: RefreshTokenRecord & { parentId: string }, now: number): Promise<RotationOutcome> {
+      try {
+        await withConflictRetry(() =>
+          db.transaction().execute(async (trx) => {
+            const slid = await trx
+              .updateTable('sessions')
+              .set({ last_used_at: now, expires_at: successor.expiresAt })
+              .where('id', '=', successor.sessionId)
+              .where('revoked_at', 'is', null)
+              .executeTakeFirst()
+            if (Number(slid.numUpdatedRows) !== 1) throw new RotationLost('session_ended')
+            const claimed = await trx
+              .updateTable('refresh_tokens')
+              .set({ used_at: now })
+              .where('id', '=', successor.parentId)
+              .where('session_id', '=', successor.sessionId)
+              .where('used_at', 'is', null)
+              .executeTakeFirst()
+            if (Number(claimed.numUpdatedRows) !== 1) throw new RotationLost('already_used')
+            await insertToken(trx, successor)
+          }),
+        )
+        return 'rotated'
+      } catch (error) {
+        if (error instanceof RotationLost) return error.outcome
+        throw error
+      }
     },
 
     /** Deletes sessions expired by `now` or revoked before `revokedBefore` (their refresh tokens cascade). */
@@ -139,6 +182,7 @@ async function insertToken(db: Kysely<Database>, token: RefreshTokenRecord): Pro
       created_at: token.createdAt,
       expires_at: token.expiresAt,
       used_at: token.usedAt,
+      parent_id: token.parentId,
     })
     .execute()
 }

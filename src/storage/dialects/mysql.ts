@@ -9,6 +9,7 @@ export const MYSQL_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   insertIgnore: 'on-duplicate-key',
   tableOptions: 'character set utf8mb4 collate utf8mb4_bin',
   migrationLock: 'migrator',
+  rowLocks: 'for-update',
 })
 
 /** ER_UNKNOWN_SYSTEM_VARIABLE: the server is MySQL, not MariaDB (or the other way round). */

@@ -10,6 +10,7 @@ export const POSTGRES_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   insertIgnore: 'on-conflict',
   tableOptions: undefined,
   migrationLock: 'migrator',
+  rowLocks: 'for-update',
 })
 
 /**

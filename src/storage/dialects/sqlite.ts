@@ -13,6 +13,7 @@ export const SQLITE_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   insertIgnore: 'on-conflict',
   tableOptions: undefined,
   migrationLock: 'write-transaction',
+  rowLocks: 'write-first',
 })
 
 /**

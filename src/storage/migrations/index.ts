@@ -3,6 +3,7 @@ import type { Capabilities } from '../connect.js'
 import { createInit } from './2026-11-22T00-00-init.js'
 import { createSigningKeys } from './2026-11-23T00-00-signing-keys.js'
 import { createAuditEvents } from './2026-11-23T00-01-audit-events.js'
+import { createRefreshTokenChain } from './2026-12-01T00-00-refresh-token-chain.js'
 import { withMigrationLock } from './lock.js'
 
 /**
@@ -15,6 +16,7 @@ export function createMigrations(capabilities: Capabilities): Record<string, Mig
     '2026-11-22T00-00-init': createInit(capabilities),
     '2026-11-23T00-00-signing-keys': createSigningKeys(capabilities),
     '2026-11-23T00-01-audit-events': createAuditEvents(capabilities),
+    '2026-12-01T00-00-refresh-token-chain': createRefreshTokenChain(),
   }
 }
 

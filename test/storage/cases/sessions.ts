@@ -20,7 +20,7 @@ function newSession(overrides: Partial<SessionRecord> = {}): SessionRecord {
 }
 
 function newToken(sessionId: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
-  return { id: uniqueId(), sessionId, secretHash: 'ab'.repeat(32), createdAt: T0, expiresAt: T0 + HOUR, usedAt: null, ...overrides }
+  return { id: uniqueId(), sessionId, secretHash: 'ab'.repeat(32), createdAt: T0, expiresAt: T0 + HOUR, usedAt: null, parentId: null, ...overrides }
 }
 
 export function describeSessions(suite: Suite): void {
@@ -77,43 +77,61 @@ export function describeSessions(suite: Suite): void {
       assert.equal((await sessions().findById(session.id))?.revokedAt, T0 + 1)
     })
 
-    it('claimToken succeeds once; a second claim answers false', async () => {
+    it("rotate marks the token used, adds its successor and slides the session's expiry", async () => {
       const session = newSession()
       const token = newToken(session.id)
       await sessions().insertWithToken(session, token)
-      assert.equal(await sessions().claimToken(token.id, T0 + 5), true)
-      assert.equal(await sessions().claimToken(token.id, T0 + 6), false)
-      assert.equal((await sessions().findToken(token.id))?.usedAt, T0 + 5)
-      assert.equal(await sessions().claimToken(uniqueId(), T0), false)
-    })
-
-    it('of two concurrent claims of one token exactly one wins', async () => {
-      for (let round = 0; round < 5; round++) {
-        const session = newSession()
-        const token = newToken(session.id)
-        await sessions().insertWithToken(session, token)
-        const claims = await Promise.all([sessions().claimToken(token.id, T0 + 1), sessions().claimToken(token.id, T0 + 2)])
-        assert.equal(claims.filter(Boolean).length, 1, `round ${round}: ${claims}`)
-      }
-    })
-
-    it("rotate adds the new token and slides the session's expiry", async () => {
-      const session = newSession()
-      await sessions().insertWithToken(session, newToken(session.id))
-      const next = newToken(session.id, { createdAt: T0 + 7, expiresAt: T0 + 2 * HOUR })
-      await sessions().rotate(session.id, next, T0 + 7)
+      const next = { ...newToken(session.id, { createdAt: T0 + 7, expiresAt: T0 + 2 * HOUR }), parentId: token.id }
+      assert.equal(await sessions().rotate(next, T0 + 7), 'rotated')
       assert.deepEqual(await sessions().findToken(next.id), next)
+      assert.equal((await sessions().findToken(token.id))?.usedAt, T0 + 7)
+      assert.deepEqual(await sessions().findSuccessor(token.id), next)
+      assert.equal(await sessions().findSuccessor(next.id), undefined)
       const found = await sessions().findById(session.id)
       assert.equal(found?.lastUsedAt, T0 + 7)
       assert.equal(found?.expiresAt, T0 + 2 * HOUR)
     })
 
-    it('rotate is one transaction: when the token insert fails, the session is unchanged', async () => {
+    it('rotate of a used token answers already_used and changes nothing', async () => {
       const session = newSession()
       const token = newToken(session.id)
       await sessions().insertWithToken(session, token)
-      await assert.rejects(sessions().rotate(session.id, { ...token, expiresAt: T0 + 9 * HOUR }, T0 + 9))
-      assert.deepEqual(await sessions().findById(session.id), session)
+      assert.equal(await sessions().rotate({ ...newToken(session.id), parentId: token.id }, T0 + 1), 'rotated')
+      const late = { ...newToken(session.id, { expiresAt: T0 + 9 * HOUR }), parentId: token.id }
+      assert.equal(await sessions().rotate(late, T0 + 2), 'already_used')
+      assert.equal(await sessions().findToken(late.id), undefined)
+      assert.equal((await sessions().findById(session.id))?.lastUsedAt, T0 + 1)
+    })
+
+    it('rotate in a revoked session answers session_ended and marks nothing used', async () => {
+      const session = newSession()
+      const token = newToken(session.id)
+      await sessions().insertWithToken(session, token)
+      await sessions().markRevoked([session.id], T0 + 1)
+      assert.equal(await sessions().rotate({ ...newToken(session.id), parentId: token.id }, T0 + 2), 'session_ended')
+      assert.equal((await sessions().findToken(token.id))?.usedAt, null)
+    })
+
+    it('of concurrent rotations of one token exactly one succeeds, and the token keeps one successor', async () => {
+      for (let round = 0; round < 5; round++) {
+        const session = newSession()
+        const token = newToken(session.id)
+        await sessions().insertWithToken(session, token)
+        const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => sessions().rotate({ ...newToken(session.id), parentId: token.id }, T0 + i)))
+        assert.equal(outcomes.filter((o) => o === 'rotated').length, 1, `round ${round}: ${outcomes}`)
+        assert.ok(outcomes.every((o) => o === 'rotated' || o === 'already_used'))
+      }
+    })
+
+    it('a token can have only one successor, whatever the caller does (unique parent_id)', async () => {
+      const session = newSession()
+      const token = newToken(session.id)
+      await sessions().insertWithToken(session, token)
+      const other = newSession()
+      await sessions().insertWithToken(other, newToken(other.id, { parentId: token.id }))
+      const third = newSession()
+      await assert.rejects(sessions().insertWithToken(third, newToken(third.id, { parentId: token.id })))
+      assert.equal(await sessions().findById(third.id), undefined)
     })
 
     it('prune deletes expired sessions and ones revoked before the cut-off, with their refresh tokens', async () => {
