@@ -63,6 +63,8 @@ const REASONS: Record<string, string> = {
   '28P01': 'authentication failed: wrong password for that user',
   '28000': 'authentication failed: the user does not exist or may not connect',
   ER_ACCESS_DENIED_ERROR: 'authentication failed: the user does not exist or the password is wrong',
+  // MariaDB answers this one instead, now and then, for the same unknown user (errno 1698).
+  ER_ACCESS_DENIED_NO_PASSWORD_ERROR: 'authentication failed: the user does not exist or may not connect that way',
   ER_DBACCESS_DENIED_ERROR: 'authentication failed: that user may not use the database',
   ER_NOT_SUPPORTED_AUTH_MODE: 'authentication failed: the server asks for an authentication method the driver does not support',
   SQLITE_CANTOPEN: 'the file cannot be opened or created (a directory, or no permission)',
