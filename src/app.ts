@@ -106,6 +106,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (!options.storage) await storage.close()
   })
 
+  // Redis down at start: the server starts anyway and fails closed (503) until it connects, so say
+  // so now rather than leave "listening" followed by unexplained 503s (@see issue 13).
+  if (services.redis && !services.redis.ready) {
+    app.log.warn(
+      { redis: services.redis.target, reason: services.redis.lastError },
+      `REDIS_URL (${services.redis.target}) is not reachable${services.redis.lastError ? ` (${services.redis.lastError})` : ''}: logins and authenticated requests answer 503 until it is; retrying in the background`,
+    )
+  }
+
   await app.register(securityHeadersPlugin)
   await app.register(openapiPlugin, { authCookies: config.authCookies })
   await app.register(tesseraPlugin, { services })

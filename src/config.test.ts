@@ -62,6 +62,8 @@ describe('loadConfig', () => {
     ['ADMIN_PASSWORD', { ADMIN_EMAIL: 'root@example.com' }],
     ['ADMIN_PASSWORD', { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'short' }],
     ['ADMIN_EMAIL', { ADMIN_EMAIL: 'not-an-email', ADMIN_PASSWORD: 'long enough password' }],
+    ['WORKERS', { WORKERS: '2', DATABASE_URL: 'sqlite::memory:' }],
+    ['WORKERS', { WORKERS: '2', DATABASE_URL: 'sqlite:' }],
   ]
   for (const [variable, env] of bad) {
     it(`refuses ${JSON.stringify(env)} naming ${variable} on one line`, () => {
@@ -71,6 +73,13 @@ describe('loadConfig', () => {
       )
     })
   }
+
+  // @see issue 13: every worker had its own empty in-memory database.
+  it('refuses WORKERS>1 on an in-memory SQLite database, naming both settings', () => {
+    assert.throws(() => loadConfig({ WORKERS: '3', DATABASE_URL: 'sqlite::memory:' }), /^ConfigError: Invalid WORKERS: WORKERS=3 .*DATABASE_URL=sqlite::memory:/)
+    assert.equal(loadConfig({ WORKERS: '1', DATABASE_URL: 'sqlite::memory:' }).workers, 1)
+    assert.equal(loadConfig({ WORKERS: '3', DATABASE_URL: 'sqlite:./data/tessera.db' }).workers, 3)
+  })
 
   it('accepts a 32-byte secret counted in UTF-8 bytes', () => {
     assert.equal(loadConfig({ JWT_SECRET: 'é'.repeat(16) }).jwtSecret, 'é'.repeat(16))

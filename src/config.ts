@@ -244,6 +244,11 @@ function workers(env: Env): number {
   return integer(env, 'WORKERS', 1, 64)
 }
 
+/** `sqlite::memory:` and `sqlite:` (no path) open a private database per connection. */
+function isInMemorySqlite(databaseUrl: string): boolean {
+  return databaseUrl === 'sqlite::memory:' || databaseUrl === 'sqlite:'
+}
+
 function keyEncryptionSecret(env: Env): string | undefined {
   const secret = optional(env, 'KEY_ENCRYPTION_SECRET')
   if (secret !== undefined && Buffer.byteLength(secret, 'utf8') < 32) throw new ConfigError('KEY_ENCRYPTION_SECRET', 'must be at least 32 bytes')
@@ -343,6 +348,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   }
   if (config.refreshTokenTtl <= config.accessTokenTtl) {
     throw new ConfigError('REFRESH_TOKEN_TTL', 'must be longer than ACCESS_TOKEN_TTL')
+  }
+  // Each worker would open its own empty in-memory database: logins would alternate 401/200 (@see issue 13).
+  if (config.workers > 1 && isInMemorySqlite(databaseUrl)) {
+    throw new ConfigError('WORKERS', `WORKERS=${config.workers} cannot share DATABASE_URL=${databaseUrl} (each worker would get its own empty database); use a sqlite:<file>, postgres:// or mysql:// database, or WORKERS=1`)
   }
   return Object.freeze(config)
 }

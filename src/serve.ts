@@ -5,6 +5,7 @@ import { pino } from 'pino'
 import { runPrimary, WORKER_SLOT_ENV } from './cluster.js'
 import { ConfigError, loadConfig } from './config.js'
 import { startApp } from './start.js'
+import { DatabaseConnectError } from './storage/connect-failure.js'
 
 export type Environment = Record<string, string | undefined>
 
@@ -66,6 +67,11 @@ export async function serve(env: Environment): Promise<void> {
 
 /** What a start that threw prints before exiting 1. */
 export function reportStartFailure(error: unknown): never {
+  // Its message already names the target and the reason, on one line.
+  if (error instanceof DatabaseConnectError) {
+    process.stderr.write(`tessera: ${error.message}\n`)
+    process.exit(1)
+  }
   process.stderr.write(`tessera: failed to start: ${error instanceof Error ? error.message : String(error)}\n`)
   if (error instanceof Error && error.cause) process.stderr.write(`  cause: ${String(error.cause)}\n`)
   process.exit(1)

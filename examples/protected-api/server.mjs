@@ -153,7 +153,9 @@ function addClientRoutes(app) {
 async function main() {
   let config
   try {
-    config = loadConfig(process.env)
+    // Its own database unless told otherwise, so following the main README first (ada@example.com
+    // in ./data/tessera.db) and this example after never collide (@see issue 13).
+    config = loadConfig({ ...process.env, DATABASE_URL: process.env.DATABASE_URL || 'sqlite:./data/protected-api.db' })
   } catch (error) {
     // A bad setting: one line naming the variable, exit 1 (as `npm start` does).
     if (error instanceof ConfigError) {

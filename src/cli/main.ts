@@ -12,10 +12,13 @@ import { migrateStatusCommand, migrateUpCommand } from './commands/migrate.js'
 import { serveCommand } from './commands/serve.js'
 import { sessionsPruneCommand } from './commands/sessions-prune.js'
 import { usersCreateCommand } from './commands/users-create.js'
+import { usersActivateCommand } from './commands/users-activate.js'
 import { usersDeactivateCommand } from './commands/users-deactivate.js'
+import { usersDeleteCommand } from './commands/users-delete.js'
 import { usersListCommand } from './commands/users-list.js'
 import { usersSetPasswordCommand } from './commands/users-set-password.js'
 import { usersSetRoleCommand } from './commands/users-set-role.js'
+import { usersShowCommand } from './commands/users-show.js'
 import { createOutput } from './output.js'
 
 /**
@@ -33,9 +36,12 @@ const COMMANDS: Command[] = [
   migrateStatusCommand,
   usersCreateCommand,
   usersListCommand,
+  usersShowCommand,
   usersSetPasswordCommand,
   usersSetRoleCommand,
   usersDeactivateCommand,
+  usersActivateCommand,
+  usersDeleteCommand,
   keysGenerateCommand,
   keysRotateCommand,
   keysListCommand,

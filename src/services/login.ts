@@ -49,12 +49,12 @@ export function createLogin(deps: {
       await failures.recordFailure(failureKey)
       throw invalidCredentials(user.id)
     }
-    await failures.clear(failureKey)
-    // Now that we hold the password, a legacy or weaker hash goes (even for a disabled account:
-    // the sooner a weak hash leaves the database, the better).
-    if (needsRehash) await upgradePasswordHash(user.id, user.passwordHash, credentials.password)
-    // Told only to someone who knows the password, so it reveals nothing to a guesser.
+    // Told only to someone who knows the password, so it reveals nothing to a guesser. Checked
+    // before anything is written: a refused login changes nothing, not even the stored hash (@see issue 13).
     if (!user.active) throw new AppError('account_disabled', 'This account has been deactivated', { subjectId: user.id })
+    await failures.clear(failureKey)
+    // Now that we hold the password of a login that succeeds, a legacy or weaker hash goes.
+    if (needsRehash) await upgradePasswordHash(user.id, user.passwordHash, credentials.password)
 
     await storage.users.touchLogin(user.id, now())
     return sessions.start({ ...user, lastLoginAt: now() }, client)

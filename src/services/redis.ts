@@ -8,6 +8,10 @@ export interface RedisConnections {
   subscriber: Redis
   /** Both connections are up: shared state can be trusted. */
   readonly ready: boolean
+  /** The latest connection error (e.g. `connect ECONNREFUSED 127.0.0.1:6379`), cleared on reconnect; for the start-up warning. */
+  readonly lastError: string | undefined
+  /** `host:port` of REDIS_URL, never its password. */
+  readonly target: string
   /** Resolves when both connections are up, or after `ms` (the server then starts failing closed). */
   waitUntilReady(ms: number): Promise<boolean>
   close(): Promise<void>
@@ -31,19 +35,27 @@ export function connectRedis(url: string, prefix: string, onError: (error: unkno
   const subscriber = new Redis(url, { ...options, maxRetriesPerRequest: null })
   // ioredis reports every failed reconnect; one line per outage is enough.
   let reported = false
+  let lastError: string | undefined
   for (const connection of [commands, subscriber]) {
     connection.on('error', (error: unknown) => {
+      lastError = error instanceof Error ? error.message : String(error)
       if (!reported) onError(error)
       reported = true
     })
     connection.on('ready', () => {
       reported = false
+      lastError = undefined
     })
   }
+  const parsed = new URL(url)
   return {
     prefix,
     commands,
     subscriber,
+    target: `${parsed.hostname}:${parsed.port || '6379'}`,
+    get lastError() {
+      return lastError
+    },
     get ready() {
       return commands.status === 'ready' && subscriber.status === 'ready'
     },

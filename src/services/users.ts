@@ -113,7 +113,10 @@ export function createUserService(deps: {
     async register(account: Omit<NewAccount, 'roles' | 'active'>, client: ClientInfo): Promise<IssuedTokens> {
       if (config.registration === 'closed') throw new AppError('registration_disabled', 'Self-registration is closed')
       const user = await create(account)
-      return sessions.start(user, client)
+      // A registration that hands out tokens is the account's first login (@see issue 13).
+      const at = now()
+      await storage.users.touchLogin(user.id, at)
+      return sessions.start({ ...user, lastLoginAt: at }, client)
     },
 
     async updateProfile(auth: AuthContext, changes: ProfileChanges): Promise<UserRecord> {

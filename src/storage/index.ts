@@ -1,4 +1,5 @@
-import { connect, DEFAULT_CONNECT_OPTIONS, type Capabilities } from './connect.js'
+import { connect, DEFAULT_CONNECT_OPTIONS, type Capabilities, type Connection, type ConnectOptions } from './connect.js'
+import { databaseConnectError } from './connect-failure.js'
 import { migrateToLatest } from './migrations/index.js'
 import { createRevocationQueries, type RevocationQueries } from './revocations.js'
 import { createSessionQueries, type SessionQueries } from './sessions.js'
@@ -54,7 +55,7 @@ export interface StorageOptions {
  * ```
  */
 export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
-  const connection = await connect(databaseUrl, {
+  const connection = await connectOrExplain(databaseUrl, {
     poolSize: options.databasePoolSize ?? DEFAULT_CONNECT_OPTIONS.poolSize,
     statementTimeout: options.databaseStatementTimeout ?? DEFAULT_CONNECT_OPTIONS.statementTimeout,
     connectTimeout: options.databaseConnectTimeout ?? DEFAULT_CONNECT_OPTIONS.connectTimeout,
@@ -79,5 +80,22 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     ping: connection.ping,
     close: connection.close,
     ...(connection.listen ? { listen: connection.listen } : {}),
+  }
+}
+
+/**
+ * Connects and makes one round trip before anything else, so that a database that is down,
+ * missing or refusing the user fails here with a DatabaseConnectError that says so, and not
+ * later as "Migration (unknown) failed" (pools connect lazily).
+ */
+async function connectOrExplain(databaseUrl: string, options: ConnectOptions): Promise<Connection> {
+  let connection: Connection | undefined
+  try {
+    connection = await connect(databaseUrl, options)
+    await connection.ping()
+    return connection
+  } catch (error) {
+    await connection?.close().catch(() => undefined)
+    throw databaseConnectError(databaseUrl, error)
   }
 }

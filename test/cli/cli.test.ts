@@ -70,6 +70,14 @@ describe('tessera command line', () => {
     assert.deepEqual(JSON.parse(again.stdout), { applied: [] })
   })
 
+  // @see issue 13: docs/cli.md and the command disagreed about what a no-op prints.
+  it('migrate up with nothing to apply prints nothing on stdout and "tessera: nothing to apply" on stderr, as docs/cli.md says', async () => {
+    const noop = await run(['migrate', 'up'])
+    assert.equal(noop.code, 0, noop.stderr)
+    assert.equal(noop.stdout, '')
+    assert.equal(noop.stderr, 'tessera: nothing to apply\n')
+  })
+
   it('users create prints the user as one JSON document without any password or hash', async () => {
     const result = await run([
       'users', 'create', '--email', 'Admin@Example.com', '--password', PASSWORD,
@@ -140,6 +148,47 @@ describe('tessera command line', () => {
     const still = await run(['users', 'deactivate', '--email', 'admin@example.com'])
     assert.equal(still.code, 1)
     assert.match(still.stderr, /last_admin/)
+  })
+
+  // @see issue 13
+  it('users show prints one user (line or JSON, never a hash); an unknown email exits 1 with user_not_found', async () => {
+    const line = await run(['users', 'show', '--email', 'ADMIN@example.com'])
+    assert.equal(line.code, 0, line.stderr)
+    assert.deepEqual(line.stdout.trim().split('\t').slice(1), ['admin@example.com', 'root', 'admin,ops', 'active'])
+    const json = await run(['users', 'show', '--email', 'admin@example.com', '--json'])
+    const user = JSON.parse(json.stdout)
+    assert.equal(user.email, 'admin@example.com')
+    assert.ok('last_login_at' in user && 'created_at' in user)
+    assert.equal(/hash|password/.test(json.stdout), false, json.stdout)
+    const missing = await run(['users', 'show', '--email', 'nobody@example.com'])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /user_not_found/)
+  })
+
+  // @see issue 13
+  it('users activate and users delete: the last active admin cannot be deleted (exit 1, last_admin); others can be reactivated and deleted', async () => {
+    const last = await run(['users', 'delete', '--email', 'admin@example.com'])
+    assert.equal(last.code, 1, last.stdout)
+    assert.match(last.stderr, /^tessera: last_admin: /)
+    assert.equal((await run(['users', 'show', '--email', 'admin@example.com'])).code, 0, 'the admin is still there')
+
+    const created = await run(['users', 'create', '--email', 'temp@example.com', '--password-stdin', '--role', 'admin'], PASSWORD)
+    assert.equal(created.code, 0, created.stderr)
+    assert.equal((await run(['users', 'deactivate', '--email', 'temp@example.com'])).code, 0)
+    const activated = await run(['users', 'activate', '--email', 'temp@example.com', '--json'])
+    assert.equal(activated.code, 0, activated.stderr)
+    assert.equal(JSON.parse(activated.stdout).active, true)
+    assert.equal(JSON.parse((await run(['users', 'show', '--email', 'temp@example.com', '--json'])).stdout).active, true)
+
+    // Two active admins now: either may go, but not both.
+    const deleted = await run(['users', 'delete', '--email', 'temp@example.com'])
+    assert.equal(deleted.code, 0, deleted.stderr)
+    assert.match(deleted.stdout, /\ttemp@example\.com\t/)
+    const gone = await run(['users', 'show', '--email', 'temp@example.com'])
+    assert.equal(gone.code, 1)
+    assert.match(gone.stderr, /user_not_found/)
+    assert.equal((await run(['users', 'delete', '--email', 'admin@example.com'])).code, 1)
+    assert.equal((await run(['users', 'activate', '--email', 'temp@example.com'])).code, 1)
   })
 
   it('users set-password changes the password; an unknown email exits 1 with user_not_found', async () => {
@@ -217,8 +266,8 @@ describe('tessera command line', () => {
     assert.equal(top.code, 0)
     const commands = [...top.stdout.matchAll(/^ {2}([a-z]+(?: [a-z-]+)?) {2,}/gm)].map((match) => match[1]!)
     assert.deepEqual(commands, [
-      'serve', 'migrate up', 'migrate status', 'users create', 'users list', 'users set-password',
-      'users set-role', 'users deactivate', 'keys generate', 'keys rotate', 'keys list', 'sessions prune', 'import',
+      'serve', 'migrate up', 'migrate status', 'users create', 'users list', 'users show', 'users set-password',
+      'users set-role', 'users deactivate', 'users activate', 'users delete', 'keys generate', 'keys rotate', 'keys list', 'sessions prune', 'import',
     ])
     for (const command of commands) {
       const help = await run([...command.split(' '), '--help'])

@@ -81,6 +81,17 @@ describe('POST /auth/register', () => {
     assert.deepEqual(claims.roles, [])
   })
 
+  // @see issue 13: the SPA said "Last login: never" right after sign-up, although a session existed.
+  it('counts the sign-up as a login: last_login_at is set in the answer and in GET /auth/me', async () => {
+    const response = await api(server.url, '/auth/register', { body: { email: uniqueEmail('reglogin'), password: PASSWORD } })
+    assertTokenResponse(response, 201)
+    const { user } = response.body
+    assert.ok(!Number.isNaN(Date.parse(user.last_login_at)), `last_login_at: ${user.last_login_at}`)
+    const me = await api(server.url, '/auth/me', { token: response.body.access_token })
+    assert.equal(me.status, 200, me.text)
+    assert.equal(me.body.last_login_at, user.last_login_at)
+  })
+
   it('stores the email trimmed and lower-cased', async () => {
     const local = `Ada-${process.pid}-${Date.now()}`
     const response = await api(server.url, '/auth/register', { body: { email: `  ${local}@Example.COM `, password: PASSWORD } })

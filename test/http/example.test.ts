@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { startServerProcess, type ServerProcess } from '../helpers/server.js'
 import { api, login, register, uniqueEmail, type Account } from '../helpers/client.js'
 import { assertProblem } from '../helpers/problems.js'
@@ -149,5 +150,19 @@ describe('the protected-api example', () => {
       const response = await api(server.url, '/forecast/2026-11-22', { token: account.accessToken })
       assertProblem(response, 401, 'token_revoked')
     })
+  })
+})
+
+// @see issue 13: following the main README and then this example gave 409 user_exists and TOKEN=null.
+describe('the protected-api example without DATABASE_URL', () => {
+  it('uses a database of its own (./data/protected-api.db), not npm start\'s ./data/tessera.db', async () => {
+    const server = await startServerProcess({ DATABASE_URL: '' }, { script: EXAMPLE })
+    try {
+      await register(server.url, { email: 'ada@example.com' })
+      assert.ok(existsSync(join(server.dir, 'data', 'protected-api.db')), 'no ./data/protected-api.db')
+      assert.equal(existsSync(join(server.dir, 'data', 'tessera.db')), false, 'the example wrote to npm start\'s database')
+    } finally {
+      await server.stop()
+    }
   })
 })

@@ -6,6 +6,7 @@
  * the server's own DATABASE_URL, so this runs unchanged on PostgreSQL and MySQL/MariaDB
  * (TESSERA_TEST_BACKEND).
  */
+// runs-on: every-database
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto'
@@ -110,6 +111,19 @@ describe('users with Flask-era password hashes', () => {
       const wrong = await api(server.url, '/auth/login', { body: { email: user.email, password: `${user.password}!` } })
       assertProblem(wrong, 401, 'invalid_credentials')
     }
+  })
+
+  // @see issue 13: a refused login used to upgrade the hash all the same.
+  it('a correct password on a deactivated account is 403 account_disabled and changes nothing stored', async () => {
+    const [user] = legacyUsers()
+    const email = `disabled-legacy-${process.pid}@example.com`
+    await storage.users.insert({ id: uuidv7(), email, username: null, fullName: null, passwordHash: user!.hash, roles: [], active: false, now: Date.now() })
+    const stored = await storage.users.findByEmail(email)
+    const response = await api(server.url, '/auth/login', { body: { email, password: user!.password } })
+    assertProblem(response, 403, 'account_disabled')
+    const after = await storage.users.findByEmail(email)
+    assert.equal(after?.passwordHash, user!.hash, 'the legacy hash is still the stored one')
+    assert.deepEqual(after, stored, 'no column changed (hash, updated_at, last_login_at)')
   })
 
   it('leaves the hash of a user who registered with Tessera as it is', async () => {

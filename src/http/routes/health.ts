@@ -8,7 +8,7 @@ const CHECK_TIMEOUT_MS = 2000
 
 const Health = Type.Object({
   status: Type.Literal('ok'),
-  checks: Type.Record(Type.String(), Type.Literal('ok')),
+  checks: Type.Record(Type.String(), Type.Literal('ok'), { description: '`database`, and `redis` when REDIS_URL is set; the 503 answer carries the same member with the failed check as "error"' }),
 })
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

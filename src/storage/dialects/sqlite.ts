@@ -5,7 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely'
 import type { Capabilities, Connection } from '../connect.js'
 import type { Database } from '../database.js'
 import { withStatementCache } from '../statement-cache.js'
-import { startCheckpointer } from './sqlite-checkpoint.js'
+import { startCheckpointer, WAL_SIZE_LIMIT_BYTES } from './sqlite-checkpoint.js'
 
 export const SQLITE_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   returning: true,
@@ -35,6 +35,8 @@ export function connectSqlite(path: string): Connection {
   // A file database checkpoints from a worker thread instead (sqlite-checkpoint.ts).
   const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file)
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0')
+  // The connection that restarts the WAL truncates it to its own limit: set on both (issue 13).
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return {
     db,
