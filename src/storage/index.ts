@@ -10,7 +10,6 @@ import { createUserQueries, type UserQueries } from './users.js'
 import { createLastAdminGuard, type LastAdminGuard } from './last-admin.js'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
-import type { Connection } from './connect.js'
 
 /** Every query the services use, over one connection. */
 export interface Storage {
