@@ -4,7 +4,8 @@ import type { Config } from '../config.js'
 import type { Storage } from '../storage/index.js'
 import { UniqueViolation, type UserChanges, type UserRecord } from '../storage/users.js'
 import type { AuthContext } from './access-tokens.js'
-import { passwordLength, type PasswordHasher } from './passwords.js'
+import type { PasswordHasher } from './passwords.js'
+import { emailProblem, fullNameProblem, normalizeEmail, normalizeFullName, normalizeUsername, passwordProblem, usernameKey, usernameProblem } from '../domain/identifiers.js'
 import type { ClientInfo, IssuedTokens, SessionService } from './sessions.js'
 
 export interface NewAccount {
@@ -24,14 +25,34 @@ export interface ProfileChanges {
 
 export const ADMIN_ROLE = 'admin'
 
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase()
-}
-
 /** API.md: 8 to 128 characters after NFC, checked before any hashing is done. */
 export function assertPasswordLength(password: string, path: string): void {
-  const length = passwordLength(password)
-  if (length < 8 || length > 128) throw fieldError(path, 'must be 8 to 128 characters')
+  const problem = passwordProblem(password)
+  if (problem) throw fieldError(path, problem)
+}
+
+/**
+ * The identifier rules (src/domain/identifiers.ts) for callers that skip the
+ * HTTP schemas, then the normalised forms that are stored and compared.
+ */
+function normalizeProfile<T extends { email?: string; username?: string | null; fullName?: string | null }>(fields: T): T {
+  const check = (path: string, problem: string | undefined) => {
+    if (problem) throw fieldError(path, problem)
+  }
+  const out = { ...fields }
+  if (fields.email !== undefined) {
+    check('/email', emailProblem(fields.email))
+    out.email = normalizeEmail(fields.email)
+  }
+  if (fields.username !== undefined && fields.username !== null) {
+    check('/username', usernameProblem(fields.username))
+    out.username = normalizeUsername(fields.username)
+  }
+  if (fields.fullName !== undefined && fields.fullName !== null) {
+    check('/full_name', fullNameProblem(fields.fullName))
+    out.fullName = normalizeFullName(fields.fullName)
+  }
+  return out
 }
 
 export function isActiveAdmin(user: Pick<UserRecord, 'roles' | 'active'>): boolean {
@@ -73,9 +94,10 @@ export function createUserService(deps: {
     }
   }
 
-  async function create(account: NewAccount): Promise<UserRecord> {
-    assertPasswordLength(account.password, '/password')
-    const email = normalizeEmail(account.email)
+  async function create(input: NewAccount): Promise<UserRecord> {
+    assertPasswordLength(input.password, '/password')
+    const account = normalizeProfile(input)
+    const email = account.email
     if (await storage.users.findByEmail(email)) throw new AppError('user_exists', 'A user with this email already exists')
     if (account.username && (await storage.users.findByUsername(account.username))) {
       throw new AppError('user_exists', 'A user with this username already exists')
@@ -97,11 +119,12 @@ export function createUserService(deps: {
     return user
   }
 
-  async function update(user: UserRecord, changes: UserChanges): Promise<UserRecord> {
+  async function update(user: UserRecord, requested: UserChanges): Promise<UserRecord> {
+    const changes = normalizeProfile(requested)
     if (changes.email !== undefined && changes.email !== user.email && (await storage.users.findByEmail(changes.email))) {
       throw new AppError('user_exists', 'A user with this email already exists')
     }
-    if (changes.username && changes.username.toLowerCase() !== user.username?.toLowerCase() && (await storage.users.findByUsername(changes.username))) {
+    if (changes.username && usernameKey(changes.username) !== (user.username === null ? null : usernameKey(user.username)) && (await storage.users.findByUsername(changes.username))) {
       throw new AppError('user_exists', 'A user with this username already exists')
     }
     await insertOrConflict(() => storage.users.update(user.id, changes, now()))
@@ -119,7 +142,7 @@ export function createUserService(deps: {
 
     async updateProfile(auth: AuthContext, changes: ProfileChanges): Promise<UserRecord> {
       const user = await requireUser(auth.userId)
-      const email = changes.email === undefined ? undefined : normalizeEmail(changes.email)
+      const { email } = normalizeProfile({ email: changes.email })
       if (email !== undefined && email !== user.email && !auth.fresh) {
         throw new AppError('fresh_token_required', 'Changing the email needs a token from a password login')
       }
@@ -149,7 +172,6 @@ export function createUserService(deps: {
         const user = await requireUser(id)
         const { password, ...rest } = changes
         if (password !== undefined) assertPasswordLength(password, '/password')
-        if (rest.email !== undefined) rest.email = normalizeEmail(rest.email)
         if (rest.roles !== undefined) rest.roles = [...new Set(rest.roles)]
         await assertNotLastAdmin(user, { roles: rest.roles ?? user.roles, active: rest.active ?? user.active })
         const passwordHash = password === undefined ? undefined : await passwords.hash(password)
