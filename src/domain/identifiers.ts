@@ -70,8 +70,17 @@ export function emailProblem(input: string): string | undefined {
 
 // ---- usernames (RFC 8265 §3.3, UsernameCaseMapped) ----
 
-export const USERNAME_MIN = 3
+/** At least 3 columns wide (a CJK ideograph, kana or Hangul syllable is two, as a terminal shows it), at most 32 characters. */
+export const USERNAME_MIN_WIDTH = 3
 export const USERNAME_MAX = 32
+const WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u
+
+/** Display columns: so `山田` (two ideographs, four columns) is long enough where `ab` is not. */
+function columns(text: string): number {
+  let width = 0
+  for (const char of text) width += WIDE.test(char) ? 2 : 1
+  return width
+}
 
 /**
  * RFC 8264 §9.1 LetterDigits (Ll Lu Lo Lm Mn Mc Nd) plus `_ . -`, which
@@ -103,8 +112,9 @@ export function usernameKey(input: string): string {
 export function usernameProblem(input: string): string | undefined {
   if (hasForbiddenCharacters(input)) return 'must not contain control, format or replacement characters'
   const username = normalizeUsername(input)
-  const length = codePoints(username)
-  if (length < USERNAME_MIN || length > USERNAME_MAX) return `must be ${USERNAME_MIN} to ${USERNAME_MAX} characters`
+  if (columns(username) < USERNAME_MIN_WIDTH || codePoints(username) > USERNAME_MAX) {
+    return `must be ${USERNAME_MIN_WIDTH} to ${USERNAME_MAX} characters (an ideograph counts two towards the minimum)`
+  }
   // After width mapping, any compatibility character left is disallowed (RFC 8264 §9.17 HasCompat).
   if (!USERNAME_SHAPE.test(username) || hasCompatibilityCharacters(usernameKey(username))) {
     return 'must be letters, digits, _ . - (not starting with . or -)'

@@ -17,9 +17,9 @@ export const Email = Type.String({
 /** Unicode letters and digits, `_ . -` (RFC 8265); no `@`, so a login string is an email or a username, never both. */
 export const Username = Type.String({
   format: 'username',
-  minLength: 3,
+  minLength: 2,
   maxLength: 128,
-  description: '3 to 32 Unicode letters, digits, `_ . -` (RFC 8265 UsernameCaseMapped: width-mapped, compared case-insensitively)',
+  description: '3 to 32 Unicode letters, digits, `_ . -` (an ideograph counts two towards the minimum of 3; RFC 8265 UsernameCaseMapped: width-mapped, compared case-insensitively)',
   examples: ['ada', 'José_004', '山田'],
 })
 export const FullName = Type.String({ format: 'full-name', minLength: 1, maxLength: 400, description: '1 to 200 characters, NFC; no control or format characters', examples: ['Ada Lovelace'] })
