@@ -97,7 +97,7 @@ describe('identifiers and names', () => {
       const nul = `tsr_0190${'\u0000'}0000-0000-7000-8000-000000000000.${'a'.repeat(43)}`
       assertProblem(await api(server.url, '/auth/refresh', { body: { refresh_token: nul } }), 401, 'token_invalid')
       assertProblem(await api(server.url, '/auth/logout', { body: { refresh_token: nul } }), 401, 'token_invalid')
-      const introspect = await api(server.url, '/auth/introspect', { token: account.accessToken, body: { token: `a\u0000.b.c` } })
+      const introspect = await api(server.url, '/oauth/introspect', { body: { token: `a\u0000.b.c` } })
       assert.ok(introspect.status < 500, introspect.text)
       assertProblem(await api(server.url, `/auth/sessions/${encodeURIComponent('\u0000')}`, { method: 'DELETE', token: account.accessToken }), 400, 'validation_failed')
       assertProblem(await api(server.url, `/admin/users/${encodeURIComponent('a\u0000b')}`, { token: admin.accessToken }), 400, 'validation_failed')
