@@ -8,6 +8,7 @@
 // runs-on: every-database
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { request as httpRequest } from 'node:http'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { api, login, PASSWORD, register, uniqueEmail, type Account } from '../helpers/client.js'
 import { assertProblem } from '../helpers/problems.js'
@@ -183,3 +184,42 @@ describe('identifiers and names', () => {
     }
   })
 })
+
+/** A registration sent by node:http, which writes header values as latin1 bytes (obs-text, RFC 9110 §5.5). */
+function registerWithHeaders(url: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  const { hostname, port } = new URL(url)
+  const body = JSON.stringify({ email: uniqueEmail('hdr'), password: PASSWORD })
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: hostname, port, method: 'POST', path: '/auth/register', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => (text += chunk))
+      res.on('end', () => resolve({ status: res.statusCode!, text }))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+describe('headers stored with a session', () => {
+  let server: RunningServer
+  before(async () => {
+    server = await startServer({ ...ENV, TRUST_PROXY: '1' })
+  })
+  after(() => server.stop())
+
+  it('a user agent of bytes that are not UTF-8, or longer than the column, is stored, never a 500', async () => {
+    for (const userAgent of ['Mozilla/5.0 \xff\xfe\x80 caf\xe9', `Agent/${'x'.repeat(2000)}`]) {
+      const response = await registerWithHeaders(server.url, { 'user-agent': userAgent })
+      assert.equal(response.status, 201, response.text)
+    }
+  })
+
+  it('an X-Forwarded-For from a trusted proxy that is not an address, or too long for the column, is never a 500', async () => {
+    for (const forwarded of ['not-an-address', `${'1'.repeat(100)}`, '\xff\xfe', '2001:db8::1, 10.0.0.1']) {
+      const response = await registerWithHeaders(server.url, { 'x-forwarded-for': forwarded })
+      assert.equal(response.status, 201, `${JSON.stringify(forwarded)}: ${response.text}`)
+    }
+  })
+})
+
