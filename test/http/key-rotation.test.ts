@@ -68,10 +68,11 @@ async function refresh(server: RunningServer, account: Account): Promise<Account
 async function forgeWith(record: SigningKeyRecord, account: Account): Promise<string> {
   const key = await importJWK(JSON.parse(record.privateKey) as JWK, record.algorithm)
   // Low-S for ES256, as Tessera signs: the other half of jose's signatures is refused (issue 14).
-  return lowS(await new SignJWT({ sid: (JSON.parse(Buffer.from(account.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid, roles: [], fresh: false })
+  const signed = await new SignJWT({ sid: (JSON.parse(Buffer.from(account.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid, roles: [], fresh: false })
     .setProtectedHeader({ alg: record.algorithm, typ: 'at+jwt', kid: record.kid })
     .setIssuer('tessera').setAudience('tessera').setSubject(account.user.id).setIssuedAt().setExpirationTime('1h').setJti(crypto.randomUUID())
-    .sign(key))
+    .sign(key)
+  return record.algorithm === 'ES256' ? lowS(signed) : signed
 }
 
 async function jwksKids(server: RunningServer): Promise<string[]> {
