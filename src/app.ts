@@ -5,7 +5,8 @@ import { loggerOptions } from './logger.js'
 import { rewriteCompatUrl } from './http/compat-aliases.js'
 import { BODY_LIMIT } from './http/plugins/body-guards.js'
 import { openapiPlugin, registerDocs } from './http/plugins/openapi.js'
-import { securityHeadersPlugin } from './http/plugins/security-headers.js'
+import { apiSecurityHeaders, securityHeadersPlugin } from './http/plugins/security-headers.js'
+import { createClientErrorHandler, createFrameworkErrorHandler, hostHeaderProblem } from './http/transport-errors.js'
 import { tesseraPlugin } from './plugin.js'
 import { createServices, type ServiceDeps, type Services } from './services/index.js'
 import { openStorage, type Storage } from './storage/index.js'
@@ -45,6 +46,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     throw error
   }
 
+  // Errors of the HTTP layer (bad request line, 408, 414, 431, a bad URL) are problem+json too.
+  const transportErrors = { securityHeaders: await apiSecurityHeaders(), log: () => app!.log }
   app = Fastify({
     logger: options.logger ?? loggerOptions(config),
     bodyLimit: BODY_LIMIT,
@@ -62,6 +65,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    clientErrorHandler: createClientErrorHandler(transportErrors),
+    frameworkErrors: createFrameworkErrorHandler(transportErrors),
+    // A missing Host is answered by the hook below as problem+json, not by node's bare 400.
+    http: { requireHostHeader: false },
     // COMPAT_ROUTES=on: the Flask tutorials' paths are routed to Tessera's own (http/compat-aliases.ts).
     ...(config.compatRoutes ? { rewriteUrl: rewriteCompatUrl } : {}),
   })
@@ -116,6 +123,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
 
   await app.register(securityHeadersPlugin)
+  // After the security headers, so the 400 carries them; RFC 9112 §3.2 (http/transport-errors.ts).
+  app.addHook('onRequest', (request, _reply, done) => done(hostHeaderProblem(request.raw)))
   await app.register(openapiPlugin, { authCookies: config.authCookies })
   await app.register(tesseraPlugin, { services })
   await registerDocs(app)

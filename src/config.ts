@@ -1,6 +1,7 @@
 import { cpus } from 'node:os'
 import { KeyFileError, readPrivateKeyFile } from './key-file.js'
 import { parseJweKey } from './services/jwe-key.js'
+import { emailProblem, normalizeEmail } from './domain/identifiers.js'
 
 /** A setting that cannot be used. The message is one line that names the variable. */
 export class ConfigError extends Error {
@@ -292,13 +293,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (jweKeyText !== undefined && jweKey === undefined) {
     throw new ConfigError('JWE_KEY', `expected 32 bytes as base64url (43 characters, or 44 with "=" padding), got ${jweKeyText.length} characters`)
   }
-  const adminEmail = optional(env, 'ADMIN_EMAIL')?.trim().toLowerCase()
+  const adminEmailText = optional(env, 'ADMIN_EMAIL')
+  const adminEmail = adminEmailText === undefined ? undefined : normalizeEmail(adminEmailText)
   const adminPassword = optional(env, 'ADMIN_PASSWORD')
   if ((adminEmail === undefined) !== (adminPassword === undefined)) {
     throw new ConfigError(adminEmail ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together')
   }
-  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+$/.test(adminEmail)) {
-    throw new ConfigError('ADMIN_EMAIL', 'expected an email address')
+  if (adminEmailText !== undefined && emailProblem(adminEmailText) !== undefined) {
+    throw new ConfigError('ADMIN_EMAIL', `expected an email address: ${emailProblem(adminEmailText)}`)
   }
   if (adminPassword !== undefined) {
     const length = [...adminPassword.normalize('NFC')].length

@@ -6,6 +6,8 @@
 export const ERROR_CODES = {
   validation_failed: { status: 400, title: 'Validation failed' },
   invalid_json: { status: 400, title: 'Invalid JSON' },
+  // Beyond API.md's table (issue 14): errors of the HTTP layer itself, see EXTENSION_CODES and http/transport-errors.ts.
+  bad_request: { status: 400, title: 'Bad request' },
   authorization_required: { status: 401, title: 'Authorization required' },
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   token_invalid: { status: 401, title: 'Token invalid' },
@@ -25,8 +27,11 @@ export const ERROR_CODES = {
   user_exists: { status: 409, title: 'User exists' },
   last_admin: { status: 409, title: 'Last admin' },
   payload_too_large: { status: 413, title: 'Payload too large' },
+  request_timeout: { status: 408, title: 'Request timeout' },
+  uri_too_long: { status: 414, title: 'URI too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  headers_too_large: { status: 431, title: 'Request header fields too large' },
   internal_error: { status: 500, title: 'Internal error' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>
@@ -37,7 +42,7 @@ export type ErrorCode = keyof typeof ERROR_CODES
  * Codes Tessera adds to API.md's table where the contract is silent (cookie mode
  * did not exist in it). The contract test holds every other code to API.md exactly.
  */
-export const EXTENSION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['csrf_failed'])
+export const EXTENSION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['bad_request', 'csrf_failed', 'request_timeout', 'uri_too_long', 'headers_too_large'])
 
 export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as ErrorCode[]
 

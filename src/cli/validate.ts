@@ -1,22 +1,26 @@
+import { emailProblem, fullNameProblem, usernameProblem } from '../domain/identifiers.js'
 import { AppError } from '../errors.js'
-import { Role, Username } from '../http/schemas/common.js'
+import { Role } from '../http/schemas/common.js'
 
-// The same rules the API's schemas apply (src/http/schemas/common.ts), so the CLI
-// cannot create an account the API would refuse to accept back.
-const patternOf = (schema: object) => new RegExp((schema as { pattern: string }).pattern)
-const USERNAME = patternOf(Username)
-const ROLE = patternOf(Role)
-const EMAIL = /^[^\s@"<>(),;:\\[\]]+@[^\s@"<>(),;:\\[\]]+\.[^\s@"<>(),;:\\[\]]+$/
+// The same rules the API applies (src/domain/identifiers.ts for identifiers and names,
+// the schemas for roles), so the CLI cannot create an account the API would refuse.
+const ROLE = new RegExp((Role as unknown as { pattern: string }).pattern)
 
 export function checkEmail(email: string): string {
-  if (!EMAIL.test(email.trim()) || email.trim().length > 254) throw new AppError('validation_failed', `--email is not an email address: ${email}`)
+  // The value is not echoed: it may hold control characters meant for a terminal.
+  const problem = emailProblem(email)
+  if (problem) throw new AppError('validation_failed', `--email ${problem}`)
   return email
 }
 
 export function checkUsername(username: string): void {
-  if (username.length < 3 || username.length > 32 || !USERNAME.test(username)) {
-    throw new AppError('validation_failed', '--username must be 3 to 32 letters, digits, _ . - (not starting with . or -)')
-  }
+  const problem = usernameProblem(username)
+  if (problem) throw new AppError('validation_failed', `--username ${problem}`)
+}
+
+export function checkFullName(fullName: string): void {
+  const problem = fullNameProblem(fullName)
+  if (problem) throw new AppError('validation_failed', `--full-name ${problem}`)
 }
 
 export function checkRoles(roles: string[]): string[] {

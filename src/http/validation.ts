@@ -1,6 +1,7 @@
 import { Ajv, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
+import { emailProblem, fullNameProblem, searchTextProblem, usernameProblem } from '../domain/identifiers.js'
 
 const COMMON: Options = {
   allErrors: true,
@@ -10,13 +11,14 @@ const COMMON: Options = {
   strict: false,
 }
 
-/** Loose enough for what people type (surrounding spaces are trimmed later), strict about the shape. */
-const EMAIL = /^[^\s@"<>(),;:\\[\]]+@[^\s@"<>(),;:\\[\]]+\.[^\s@"<>(),;:\\[\]]+$/
-
 function createAjv(coerceTypes: boolean): Ajv {
   const ajv = new Ajv({ ...COMMON, coerceTypes })
   ;(addFormats as unknown as (ajv: Ajv) => Ajv)(ajv)
-  ajv.addFormat('email', { type: 'string', validate: (value: string) => EMAIL.test(value.trim()) && value.trim().length <= 254 })
+  // The identifier rules live in one module (src/domain/identifiers.ts); the schemas name them as formats.
+  ajv.addFormat('email', { type: 'string', validate: (value: string) => emailProblem(value) === undefined })
+  ajv.addFormat('username', { type: 'string', validate: (value: string) => usernameProblem(value) === undefined })
+  ajv.addFormat('full-name', { type: 'string', validate: (value: string) => fullNameProblem(value) === undefined })
+  ajv.addFormat('search-text', { type: 'string', validate: (value: string) => searchTextProblem(value) === undefined })
   return ajv
 }
 

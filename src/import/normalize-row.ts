@@ -1,5 +1,5 @@
-import { checkEmail, checkUsername } from '../cli/validate.js'
-import { ADMIN_ROLE, normalizeEmail } from '../services/users.js'
+import { emailProblem, fullNameProblem, normalizeEmail, normalizeFullName, normalizeUsername, usernameProblem } from '../domain/identifiers.js'
+import { ADMIN_ROLE } from '../services/users.js'
 import { passwordHashFormat, type HashFormat } from './hash-format.js'
 import type { Mapping } from './mapping.js'
 import type { SourceRow } from './source.js'
@@ -24,17 +24,6 @@ export interface ImportCandidate {
 
 export type RowSkip = { status: 'skipped_invalid' | 'unknown_hash_format'; reason: string; email?: string }
 export type RowOutcome = { candidate: ImportCandidate } | { skip: RowSkip }
-
-const FULL_NAME_MAX = 200
-
-function passes(check: () => unknown): boolean {
-  try {
-    check()
-    return true
-  } catch {
-    return false
-  }
-}
 
 /**
  * The password column: a hash in a format Tessera verifies is kept as it is.
@@ -64,16 +53,20 @@ export function normalizeRow(row: SourceRow, mapping: Mapping, mode: PasswordMod
 
   const rawEmail = textValue(read(mapping.email))?.trim()
   if (rawEmail === undefined) return invalid('no email')
-  if (!passes(() => checkEmail(rawEmail))) return invalid('not an email address', rawEmail)
+  const emailIssue = emailProblem(rawEmail)
+  // An email refused for its characters is not echoed into the report (it may hold NUL or bidi controls).
+  if (emailIssue) return invalid(`email ${emailIssue}`, emailIssue.includes('characters') ? undefined : rawEmail)
   const email = normalizeEmail(rawEmail)
 
-  const username = textValue(read(mapping.username))?.trim() || null
-  if (username !== null && !passes(() => checkUsername(username))) {
-    return invalid(`username "${username}" breaks Tessera's rules: 3 to 32 letters, digits, _ . - (not starting with . or -)`, email)
-  }
+  const rawUsername = textValue(read(mapping.username))?.trim() || null
+  const usernameIssue = rawUsername === null ? undefined : usernameProblem(rawUsername)
+  if (usernameIssue) return invalid(`username ${usernameIssue}`, email)
+  const username = rawUsername === null ? null : normalizeUsername(rawUsername)
 
-  const fullName = textValue(read(mapping.full_name))?.trim() || null
-  if (fullName !== null && [...fullName].length > FULL_NAME_MAX) return invalid(`full_name longer than ${FULL_NAME_MAX} characters`, email)
+  const rawFullName = textValue(read(mapping.full_name))?.trim() || null
+  const fullNameIssue = rawFullName === null ? undefined : fullNameProblem(rawFullName)
+  if (fullNameIssue) return invalid(`full_name ${fullNameIssue}`, email)
+  const fullName = rawFullName === null ? null : normalizeFullName(rawFullName)
 
   const admin = flagValue(read(mapping.admin))
   if (admin === 'invalid') return invalid(`admin flag "${textValue(read(mapping.admin))}" is not true or false`, email)

@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid'
 import type { Services } from '../services/index.js'
 import { passwordLength } from '../services/passwords.js'
+import { usernameKey } from '../domain/identifiers.js'
 import { createUserQueries, UniqueViolation, type NewUser } from '../storage/users.js'
 import type { Mapping } from './mapping.js'
 import { normalizeRow, type ImportCandidate, type PasswordMode } from './normalize-row.js'
@@ -66,10 +67,10 @@ export async function runImport(services: Services, source: Source, options: Imp
   let batch: Pending[] = []
 
   async function duplicateOf(candidate: ImportCandidate): Promise<string | undefined> {
-    const usernameKey = candidate.username?.toLowerCase()
+    const key = candidate.username === null ? undefined : usernameKey(candidate.username)
     const earlierEmail = seenEmails.get(candidate.email)
     if (earlierEmail !== undefined) return `the email is also on row ${earlierEmail}`
-    const earlierUsername = usernameKey === undefined ? undefined : seenUsernames.get(usernameKey)
+    const earlierUsername = key === undefined ? undefined : seenUsernames.get(key)
     if (earlierUsername !== undefined) return `the username is also on row ${earlierUsername}`
     if (await storage.users.findByEmail(candidate.email)) return 'a Tessera user has this email'
     if (candidate.username && (await storage.users.findByUsername(candidate.username))) return 'a Tessera user has this username'
@@ -143,7 +144,7 @@ export async function runImport(services: Services, source: Source, options: Imp
       continue
     }
     seenEmails.set(candidate.email, index)
-    if (candidate.username) seenUsernames.set(candidate.username.toLowerCase(), index)
+    if (candidate.username) seenUsernames.set(usernameKey(candidate.username), index)
     if (candidate.password.kind === 'plaintext') {
       const length = passwordLength(candidate.password.plaintext)
       if (length < 8 || length > 128) {

@@ -7,6 +7,7 @@ import type { RevocationList } from './revocation/list.js'
 import type { KeyRing, VerifyingKey } from './keyring.js'
 import { createTokenEncryption, type EncryptionKey, type TokenEncryption } from './jwe-key.js'
 import { createVerifiedTokenCache } from './verified-token-cache.js'
+import { isCanonicalCompact, isLowS, withLowS } from './token-canonical.js'
 
 /** Who made an authenticated request: read from a verified, unrevoked access token. */
 export interface AuthContext {
@@ -86,11 +87,15 @@ export async function createAccessTokens(options: {
   }
 
   async function verifySignatureAndClaims(token: string): Promise<AuthContext> {
+    // Before the cache: a second spelling of a token (padding, low bits) is refused, never looked up.
+    // Only canonical strings are ever cached, so verifyKnown's exact-text lookup needs no check of its own.
+    if (!isCanonicalCompact(token)) throw invalidToken('The access token is not canonical base64url (RFC 7515)')
     const at = now()
     const cached = verified.get(token, at)
     if (cached) return cached
     // With JWE required, a plain JWS (or anything else that does not decrypt) is token_invalid, whatever it says.
     const jws = encryption === undefined ? token : await decryptOrInvalid(encryption, token)
+    if (jws !== token && !isCanonicalCompact(jws)) throw invalidToken('The signed token inside is not canonical base64url')
     let payload: JWTPayload
     let usedKey: VerifyingKey | undefined
     try {
@@ -113,6 +118,10 @@ export async function createAccessTokens(options: {
     } catch (error) {
       throw translateJoseError(error)
     }
+    // (r, n − s) verifies as well as (r, s): only the low-S form is the token.
+    if (usedKey!.key.algorithm === 'ES256' && !isLowS(jws.slice(jws.lastIndexOf('.') + 1))) throw invalidToken('The ES256 signature is not in low-S form')
+    // jose checks nbf and exp but not a future iat; a token from the future was not issued by us (issue 14).
+    if (typeof payload.iat !== 'number' || payload.iat > Math.floor(at / 1000) + config.jwtLeeway) throw invalidToken('The access token was issued in the future')
     const context = toAuthContext(payload)
     // Never cached past the key's own end: a retired key's tokens stop at the same instant, cached or not.
     verified.set(token, context, Math.min((context.expiresAt + config.jwtLeeway) * 1000, usedKey!.verifiesUntil))
@@ -143,6 +152,7 @@ export async function createAccessTokens(options: {
         .setExpirationTime(issuedAt + config.accessTokenTtl)
         .setJti(randomUUID())
         .sign(key.signKey)
+        .then((signed) => (key.algorithm === 'ES256' ? withLowS(signed) : signed))
       // RFC 7519 §11.2: sign, then encrypt, so the signature covers the claims and clients see neither.
       return { token: encryption === undefined ? token : await encryption.encrypt(token), expiresIn: config.accessTokenTtl }
     },
@@ -172,6 +182,11 @@ async function decryptOrInvalid(encryption: TokenEncryption, token: string): Pro
   } catch (error) {
     throw new AppError('token_invalid', 'The access token is not valid', { cause: error })
   }
+}
+
+function invalidToken(detail: string): AppError {
+  // The detail stays generic on the wire; which rule failed is for the log (cause).
+  return new AppError('token_invalid', 'The access token is not valid', { cause: new Error(detail) })
 }
 
 /** jose's errors become ours at this boundary: expiry is told apart, everything else is `token_invalid`. */

@@ -1,3 +1,4 @@
+import { hasForbiddenCharacters, normalizeEmail, usernameKey } from '../domain/identifiers.js'
 import { AppError } from '../errors.js'
 import type { Storage } from '../storage/index.js'
 import type { LoginFailures } from './login-failures.js'
@@ -30,8 +31,14 @@ export function createLogin(deps: {
   const { storage, passwords, failures, sessions, now } = deps
 
   return async function login(credentials, client) {
-    const identifier = credentials.email !== undefined ? credentials.email.trim().toLowerCase() : (credentials.username ?? '').toLowerCase()
-    const user = credentials.email !== undefined ? await storage.users.findByEmail(identifier) : await storage.users.findByUsername(identifier)
+    const byEmail = credentials.email !== undefined
+    const raw = byEmail ? credentials.email! : (credentials.username ?? '')
+    // Normalised as registration stored it. A login string no identifier could hold (NUL,
+    // zero-width, bidi controls) finds nobody without asking the database, which for NUL
+    // would fail on PostgreSQL: it takes the unknown-user path and gets the same answer.
+    const identifier = byEmail ? normalizeEmail(raw) : usernameKey(raw)
+    const lookup = !hasForbiddenCharacters(raw)
+    const user = !lookup ? undefined : byEmail ? await storage.users.findByEmail(identifier) : await storage.users.findByUsername(identifier)
     // Counted per account (so email and username share one budget), or per login string for
     // unknown accounts, which from outside behaves exactly the same.
     const failureKey = `${user ? `id:${user.id}` : `login:${identifier}`}|${client.ip ?? ''}`

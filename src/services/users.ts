@@ -5,7 +5,8 @@ import type { Storage } from '../storage/index.js'
 import type { GuardedOutcome } from '../storage/last-admin.js'
 import { UniqueViolation, type UserChanges, type UserRecord } from '../storage/users.js'
 import type { AuthContext } from './access-tokens.js'
-import { passwordLength, type PasswordHasher } from './passwords.js'
+import type { PasswordHasher } from './passwords.js'
+import { emailProblem, fullNameProblem, normalizeEmail, normalizeFullName, normalizeUsername, passwordProblem, usernameKey, usernameProblem } from '../domain/identifiers.js'
 import type { ClientInfo, IssuedTokens, SessionService } from './sessions.js'
 
 export interface NewAccount {
@@ -25,14 +26,34 @@ export interface ProfileChanges {
 
 export const ADMIN_ROLE = 'admin'
 
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase()
-}
-
 /** API.md: 8 to 128 characters after NFC, checked before any hashing is done. */
 export function assertPasswordLength(password: string, path: string): void {
-  const length = passwordLength(password)
-  if (length < 8 || length > 128) throw fieldError(path, 'must be 8 to 128 characters')
+  const problem = passwordProblem(password)
+  if (problem) throw fieldError(path, problem)
+}
+
+/**
+ * The identifier rules (src/domain/identifiers.ts) for callers that skip the
+ * HTTP schemas, then the normalised forms that are stored and compared.
+ */
+function normalizeProfile<T extends { email?: string; username?: string | null; fullName?: string | null }>(fields: T): T {
+  const check = (path: string, problem: string | undefined) => {
+    if (problem) throw fieldError(path, problem)
+  }
+  const out = { ...fields }
+  if (fields.email !== undefined) {
+    check('/email', emailProblem(fields.email))
+    out.email = normalizeEmail(fields.email)
+  }
+  if (fields.username !== undefined && fields.username !== null) {
+    check('/username', usernameProblem(fields.username))
+    out.username = normalizeUsername(fields.username)
+  }
+  if (fields.fullName !== undefined && fields.fullName !== null) {
+    check('/full_name', fullNameProblem(fields.fullName))
+    out.fullName = normalizeFullName(fields.fullName)
+  }
+  return out
 }
 
 export function isActiveAdmin(user: Pick<UserRecord, 'roles' | 'active'>): boolean {
@@ -68,9 +89,10 @@ export function createUserService(deps: {
     if (outcome === 'not_found') throw new AppError('user_not_found', 'No user has this id')
   }
 
-  async function create(account: NewAccount): Promise<UserRecord> {
-    assertPasswordLength(account.password, '/password')
-    const email = normalizeEmail(account.email)
+  async function create(input: NewAccount): Promise<UserRecord> {
+    assertPasswordLength(input.password, '/password')
+    const account = normalizeProfile(input)
+    const email = account.email
     if (await storage.users.findByEmail(email)) throw new AppError('user_exists', 'A user with this email already exists')
     if (account.username && (await storage.users.findByUsername(account.username))) {
       throw new AppError('user_exists', 'A user with this username already exists')
@@ -93,11 +115,12 @@ export function createUserService(deps: {
   }
 
   /** `guarded`: the change may demote or deactivate, so it goes through the last-admin guard. */
-  async function update(user: UserRecord, changes: UserChanges, guarded = false): Promise<UserRecord> {
+  async function update(user: UserRecord, requested: UserChanges, guarded = false): Promise<UserRecord> {
+    const changes = normalizeProfile(requested)
     if (changes.email !== undefined && changes.email !== user.email && (await storage.users.findByEmail(changes.email))) {
       throw new AppError('user_exists', 'A user with this email already exists')
     }
-    if (changes.username && changes.username.toLowerCase() !== user.username?.toLowerCase() && (await storage.users.findByUsername(changes.username))) {
+    if (changes.username && usernameKey(changes.username) !== (user.username === null ? null : usernameKey(user.username)) && (await storage.users.findByUsername(changes.username))) {
       throw new AppError('user_exists', 'A user with this username already exists')
     }
     await insertOrConflict(async () => {
@@ -121,7 +144,7 @@ export function createUserService(deps: {
 
     async updateProfile(auth: AuthContext, changes: ProfileChanges): Promise<UserRecord> {
       const user = await requireUser(auth.userId)
-      const email = changes.email === undefined ? undefined : normalizeEmail(changes.email)
+      const { email } = normalizeProfile({ email: changes.email })
       if (email !== undefined && email !== user.email && !auth.fresh) {
         throw new AppError('fresh_token_required', 'Changing the email needs a token from a password login')
       }
@@ -150,7 +173,6 @@ export function createUserService(deps: {
       const user = await requireUser(id)
       const { password, ...rest } = changes
       if (password !== undefined) assertPasswordLength(password, '/password')
-      if (rest.email !== undefined) rest.email = normalizeEmail(rest.email)
       if (rest.roles !== undefined) rest.roles = [...new Set(rest.roles)]
       const passwordHash = password === undefined ? undefined : await passwords.hash(password)
       const updated = await update(user, { ...rest, passwordHash }, rest.roles !== undefined || rest.active !== undefined)

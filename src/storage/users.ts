@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely'
+import { usernameKey } from '../domain/identifiers.js'
 import type { Database, UsersTable } from './database.js'
 
 /** A user as services see it: camelCase, parsed roles, real booleans. */
@@ -76,7 +77,7 @@ function escapeLike(text: string): string {
 
 /** Pattern for a case-insensitive substring search (the columns searched hold lower-case text). */
 function containsPattern(text: string): string {
-  return `%${escapeLike(text.toLowerCase())}%`
+  return `%${escapeLike(text.normalize('NFC').toLowerCase())}%`
 }
 
 export function createUserQueries(db: Kysely<Database>) {
@@ -92,7 +93,7 @@ export function createUserQueries(db: Kysely<Database>) {
     },
 
     async findByUsername(username: string): Promise<UserRecord | undefined> {
-      const row = await db.selectFrom('users').selectAll().where('username_key', '=', username.toLowerCase()).executeTakeFirst()
+      const row = await db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst()
       return row && toRecord(row)
     },
 
@@ -104,7 +105,7 @@ export function createUserQueries(db: Kysely<Database>) {
             id: user.id,
             email: user.email,
             username: user.username,
-            username_key: user.username?.toLowerCase() ?? null,
+            username_key: user.username === null ? null : usernameKey(user.username),
             full_name: user.fullName,
             password_hash: user.passwordHash,
             roles: JSON.stringify(user.roles),
@@ -125,7 +126,7 @@ export function createUserQueries(db: Kysely<Database>) {
       if (changes.email !== undefined) values.email = changes.email
       if (changes.username !== undefined) {
         values.username = changes.username
-        values.username_key = changes.username?.toLowerCase() ?? null
+        values.username_key = changes.username === null ? null : usernameKey(changes.username)
       }
       if (changes.fullName !== undefined) values.full_name = changes.fullName
       if (changes.passwordHash !== undefined) values.password_hash = changes.passwordHash

@@ -18,6 +18,7 @@ import { promisify } from 'node:util'
 import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose'
 import { startServer, TEST_JWT_SECRET, type RunningServer } from '../helpers/server.js'
 import { api, login, register, type Account, type ApiResponse } from '../helpers/client.js'
+import { lowS } from '../helpers/low-s.js'
 import { startKeyHost, type KeyHost } from '../helpers/key-host.js'
 
 type Json = Record<string, unknown>
@@ -87,7 +88,8 @@ function signJwt(algorithm: Algorithm, header: Json, payload: Json, privateKey: 
       : algorithm === 'ES256'
         ? cryptoSign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' })
         : cryptoSign(null, Buffer.from(input), privateKey)
-  return `${input}.${b64url(signature)}`
+  // Low-S, as Tessera's own signer makes them: a high-S ES256 signature is refused (token-canonical.test.ts).
+  return algorithm === 'ES256' ? lowS(`${input}.${b64url(signature)}`) : `${input}.${b64url(signature)}`
 }
 
 /** Runs examples/verify-with-jwks/verify.mjs in its own process, as another service would. */

@@ -25,6 +25,7 @@ import type { SigningKeyRecord } from '../../src/storage/signing-keys.js'
 import { api, login, register, type Account, type ApiResponse } from '../helpers/client.js'
 import { createTestDatabase, testBackend } from '../helpers/databases.js'
 import { assertProblem } from '../helpers/problems.js'
+import { lowS } from '../helpers/low-s.js'
 import { assertRefusedAtStart, startServer, startServerProcess, startServerProcesses, type RunningServer } from '../helpers/server.js'
 
 const TTL_SECONDS = 10
@@ -67,10 +68,12 @@ async function refresh(server: RunningServer, account: Account): Promise<Account
 /** A token for `account` signed with a stored key (as only its holder could), living an hour. */
 async function forgeWith(record: SigningKeyRecord, account: Account): Promise<string> {
   const key = await importJWK(JSON.parse(record.privateKey) as JWK, record.algorithm)
-  return new SignJWT({ sid: (JSON.parse(Buffer.from(account.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid, roles: [], fresh: false })
+  // Low-S for ES256, as Tessera signs: the other half of jose's signatures is refused (issue 14).
+  const signed = await new SignJWT({ sid: (JSON.parse(Buffer.from(account.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid, roles: [], fresh: false })
     .setProtectedHeader({ alg: record.algorithm, typ: 'at+jwt', kid: record.kid })
     .setIssuer('tessera').setAudience('tessera').setSubject(account.user.id).setIssuedAt().setExpirationTime('1h').setJti(crypto.randomUUID())
     .sign(key)
+  return record.algorithm === 'ES256' ? lowS(signed) : signed
 }
 
 async function jwksKids(server: RunningServer): Promise<string[]> {

@@ -1,7 +1,6 @@
-import { AppError } from '../../errors.js'
 import { auditCli, PASSWORD_OPTIONS, readPassword, requireString, stringList, stringValue, UsageError, withServices, type Command } from '../command.js'
 import { userDocument, userLine } from '../user-format.js'
-import { checkEmail, checkRoles, checkUsername } from '../validate.js'
+import { checkEmail, checkFullName, checkRoles, checkUsername } from '../validate.js'
 
 export const usersCreateCommand: Command = {
   name: 'users create',
@@ -27,9 +26,7 @@ Exit code 1 with user_exists when the email or username is taken.`,
     const username = stringValue(values, 'username')
     if (username !== undefined) checkUsername(username)
     const fullName = stringValue(values, 'full-name')
-    if (fullName !== undefined && (fullName.length < 1 || fullName.length > 200)) {
-      throw new AppError('validation_failed', '--full-name must be 1 to 200 characters')
-    }
+    if (fullName !== undefined) checkFullName(fullName)
     const roles = checkRoles(stringList(values, 'role'))
     const password = await readPassword(context)
     if (password === '') throw new UsageError('the password is empty')

@@ -35,10 +35,13 @@ const BY_STATUS: Record<number, AppError['code']> = {
   401: 'authorization_required',
   403: 'forbidden',
   404: 'not_found',
+  408: 'request_timeout',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   422: 'validation_failed',
   429: 'rate_limited',
+  431: 'headers_too_large',
   503: 'service_unavailable',
 }
 

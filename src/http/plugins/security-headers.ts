@@ -63,6 +63,14 @@ async function helmetHeaders(options: FastifyHelmetOptions): Promise<Record<stri
   }
 }
 
+let apiHeaders: Promise<Record<string, string>> | undefined
+
+/** The headers of every API answer, for answers written without a reply too (http/transport-errors.ts). */
+export function apiSecurityHeaders(): Promise<Record<string, string>> {
+  apiHeaders ??= helmetHeaders(HELMET_OPTIONS)
+  return apiHeaders
+}
+
 /**
  * Security headers on every response (JSON, problems, 404s, pages): helmet's
  * defaults (`X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`,
@@ -73,7 +81,7 @@ async function helmetHeaders(options: FastifyHelmetOptions): Promise<Record<stri
  */
 export const securityHeadersPlugin = fp(
   async (app) => {
-    const headers = await helmetHeaders(HELMET_OPTIONS)
+    const headers = await apiSecurityHeaders()
     app.addHook('onRequest', (_request, reply, done) => {
       reply.headers(headers)
       done()

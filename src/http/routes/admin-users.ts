@@ -4,14 +4,14 @@ import { Type } from 'typebox'
 import type { Services } from '../../services/index.js'
 import { ADMIN_ROLE } from '../../services/users.js'
 import { noStoreHook } from '../request-info.js'
-import { Email, IdParams, Password, problems, Role, Roles } from '../schemas/common.js'
+import { Email, IdParams, Password, problems, Role, Roles, SearchText } from '../schemas/common.js'
 import { FullName, NullableFullName, NullableUsername, toUserWire, UserRef, Username } from '../schemas/user.js'
 
 const ListQuery = Type.Object(
   {
     page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
     per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Substring of email, username or full name' })),
+    q: Type.Optional({ ...SearchText, description: 'Substring of email, username or full name' }),
     active: Type.Optional(Type.Boolean()),
     role: Type.Optional(Role),
   },

@@ -6,6 +6,7 @@ import type { Services } from '../../services/index.js'
 import type { LoginCredentials } from '../../services/login.js'
 import type { IssuedTokens } from '../../services/sessions.js'
 import { looksLikeJwt } from '../../services/access-tokens.js'
+import { passwordProblem } from '../../domain/identifiers.js'
 import { authenticate, readBearer } from '../plugins/authenticate.js'
 import { clearAuthCookies, readCookie, setAuthCookies } from '../plugins/cookies.js'
 import { assertCsrfToken, precheckCsrf } from '../plugins/csrf.js'
@@ -199,7 +200,7 @@ export function readLoginCredentials(body: { email?: string; username?: string; 
   if (colon < 1) throw new AppError('invalid_credentials', 'The login or password is incorrect')
   const login = decoded.slice(0, colon)
   const password = decoded.slice(colon + 1)
-  const length = [...password.normalize('NFC')].length
-  if (length < 8 || length > 128) throw fieldError('/password', 'must be 8 to 128 characters')
+  const problem = passwordProblem(password)
+  if (problem) throw fieldError('/password', problem)
   return login.includes('@') ? { email: login, password } : { username: login, password }
 }

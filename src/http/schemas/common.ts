@@ -5,12 +5,26 @@ import { ERROR_CODE_LIST } from '../../errors.js'
 export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-22T10:00:00.000Z'] })
 export const Uuid = Type.String({ format: 'uuid' })
 
-export const Email = Type.String({ format: 'email', maxLength: 254, examples: ['ada@example.com'] })
 /** Checked again after NFC normalisation in the service; the schema bounds the work before hashing. */
 export const Password = Type.String({ minLength: 8, maxLength: 128, examples: ['correct horse battery'] })
-/** Letters, digits, `_ . -`; no `@`, so a login string is an email or a username, never both. */
-export const Username = Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*$', examples: ['ada'] })
-export const FullName = Type.String({ minLength: 1, maxLength: 200, examples: ['Ada Lovelace'] })
+// The formats below are src/domain/identifiers.ts, registered in ../validation.ts (docs/identifiers.md).
+export const Email = Type.String({
+  format: 'email',
+  maxLength: 320,
+  description: 'Normalised to NFC, trimmed and lower-cased; at most 254 characters; no control, format, fullwidth or mixed-script characters',
+  examples: ['ada@example.com'],
+})
+/** Unicode letters and digits, `_ . -` (RFC 8265); no `@`, so a login string is an email or a username, never both. */
+export const Username = Type.String({
+  format: 'username',
+  minLength: 2,
+  maxLength: 128,
+  description: '3 to 32 Unicode letters, digits, `_ . -` (an ideograph counts two towards the minimum of 3; RFC 8265 UsernameCaseMapped: width-mapped, compared case-insensitively)',
+  examples: ['ada', 'José_004', '山田'],
+})
+export const FullName = Type.String({ format: 'full-name', minLength: 1, maxLength: 400, description: '1 to 200 characters, NFC; no control or format characters', examples: ['Ada Lovelace'] })
+/** A search filter: any text but control, format and replacement characters. */
+export const SearchText = Type.String({ format: 'search-text', minLength: 1, maxLength: 200 })
 export const Role = Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z][a-z0-9_:-]*$' })
 export const Roles = Type.Array(Role, { maxItems: 16, uniqueItems: true })
 
