@@ -23,6 +23,20 @@ const apiContract = (() => {
   }
 })()
 
+/**
+ * Codes of API.md's sections that are not built yet, each with the open issue that builds it. The
+ * check below fails when one of them appears in src/errors.ts without leaving this list, or when
+ * API.md gains a code that is neither built nor listed here.
+ */
+const NOT_BUILT_YET: Record<string, string> = {
+  email_token_invalid: 'issue 16, accounts over email',
+  email_token_expired: 'issue 16, accounts over email',
+  email_not_verified: 'issue 16, accounts over email',
+  mfa_required: 'issue 18, second factors and passkeys',
+  mfa_code_invalid: 'issue 18, second factors and passkeys',
+  passkey_invalid: 'issue 18, second factors and passkeys',
+}
+
 describe('error codes', () => {
   let app: FastifyInstance
   let problemCodes: string[]
@@ -41,7 +55,10 @@ describe('error codes', () => {
     const rows = [...apiContract.matchAll(/^\| (\d{3}) \| ([^|]+) \|/gm)]
     const contractCodes = rows.flatMap((row) => [...row[2]!.matchAll(/`([a-z_]+)`/g)].map((match) => [match[1]!, Number(row[1])] as const))
     assert.ok(contractCodes.length >= 20)
+    const missing = contractCodes.filter(([code]) => !(code in ERROR_CODES)).map(([code]) => code)
+    assert.deepEqual(missing, Object.keys(NOT_BUILT_YET), 'the contract codes not in src/errors.ts are exactly those of sections not built yet')
     for (const [code, status] of contractCodes) {
+      if (code in NOT_BUILT_YET) continue
       assert.equal(ERROR_CODES[code as keyof typeof ERROR_CODES]?.status, status, `${code} (${status}) from API.md`)
     }
     const contract = new Set(contractCodes.map(([code]) => code))

@@ -131,4 +131,14 @@ export const SCENARIOS: Scenario[] = [
     code: 'service_unavailable',
     provokedBy: { file: 'test/http/problems.test.ts', why: 'needs a full hashing queue (or Redis or the database down: fail-closed.test.ts)' },
   },
+  { code: 'uri_too_long', request: ({ url }) => api(url, `/admin/users/${'a'.repeat(600)}`) },
+  { code: 'headers_too_large', request: ({ url }) => api(url, '/health', { headers: { 'x-padding': 'a'.repeat(20_000) } }) },
+  {
+    code: 'bad_request',
+    provokedBy: { file: 'test/http/transport-errors.test.ts', why: 'a malformed request line or two Host headers, which fetch cannot send; raw TCP there' },
+  },
+  {
+    code: 'request_timeout',
+    provokedBy: { file: 'test/http/transport-errors.test.ts', why: "waits out node's request timeout on a raw socket" },
+  },
 ]
