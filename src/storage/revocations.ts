@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely'
+import { withConflictRetry } from './conflicts.js'
 import type { Capabilities } from './connect.js'
 import type { Database } from './database.js'
 import { ignoreDuplicate } from './insert-ignore.js'
@@ -38,10 +39,12 @@ export function createRevocationQueries(db: Kysely<Database>, capabilities: Capa
      */
     async insert(entries: Array<{ sessionId: string; userId: string; revokedAt: number; expiresAt: number }>, notify?: { channel: string; payloads: string[] }): Promise<void> {
       if (!notify) return insertRows(db, entries)
-      await db.transaction().execute(async (trx) => {
-        await insertRows(trx, entries)
-        for (const payload of notify.payloads) await sql`select pg_notify(${notify.channel}, ${payload})`.execute(trx)
-      })
+      await withConflictRetry(() =>
+        db.transaction().execute(async (trx) => {
+          await insertRows(trx, entries)
+          for (const payload of notify.payloads) await sql`select pg_notify(${notify.channel}, ${payload})`.execute(trx)
+        }),
+      )
     },
 
     /** Entries still in force after `afterSeq` (0: from the start), oldest first: the start-up load and the change feed. */

@@ -65,7 +65,8 @@ export function createSessionQueries(db: Kysely<Database>) {
   return {
     /** Creates a session together with its first refresh token, in one transaction. */
     async insertWithToken(session: SessionRecord, token: RefreshTokenRecord): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      // Retried on a deadlock or busy database: inserting under foreign keys takes locks other writes also take.
+      await withConflictRetry(() => db.transaction().execute(async (trx) => {
         await trx
           .insertInto('sessions')
           .values({
@@ -80,7 +81,7 @@ export function createSessionQueries(db: Kysely<Database>) {
           })
           .execute()
         await insertToken(trx, token)
-      })
+      }))
     },
 
     async findById(id: string): Promise<SessionRecord | undefined> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { withConflictRetry } from './conflicts.js'
 import type { Kysely, Selectable } from 'kysely'
 import type { Database, SigningKeysTable } from './database.js'
 
@@ -62,7 +63,7 @@ export function createSigningKeyQueries(db: Kysely<Database>) {
      * nothing, then reads what the first one made.
      */
     async change(expectedVersion: string, change: SigningKeyChange): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
+      return withConflictRetry(() => db.transaction().execute(async (trx) => {
         const swapped = await trx
           .updateTable('settings')
           .set({ value: randomBytes(12).toString('base64url') })
@@ -82,7 +83,7 @@ export function createSigningKeyQueries(db: Kysely<Database>) {
             .execute()
         }
         return true
-      })
+      }))
     },
 
     /** Deletes keys retired before `retiredBefore`; the active key (never retired) is never touched. */
