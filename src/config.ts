@@ -1,6 +1,6 @@
 import { cpus } from 'node:os'
 import { KeyFileError, readPrivateKeyFile, type AsymmetricAlgorithm } from './key-formats/private-key-file.js'
-import { parseJweKey } from './services/jwe-key.js'
+import { parseJweKey } from './key-formats/jwe-key.js'
 import { emailProblem, normalizeEmail } from './domain/identifiers.js'
 
 /** A setting that cannot be used. The message is one line that names the variable. */
