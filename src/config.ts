@@ -1,6 +1,6 @@
 import { cpus } from 'node:os'
-import { KeyFileError, readPrivateKeyFile } from './key-file.js'
-import { parseJweKey } from './services/jwe-key.js'
+import { KeyFileError, readPrivateKeyFile, type AsymmetricAlgorithm } from './key-formats/private-key-file.js'
+import { parseJweKey } from './key-formats/jwe-key.js'
 import { emailProblem, normalizeEmail } from './domain/identifiers.js'
 
 /** A setting that cannot be used. The message is one line that names the variable. */
@@ -13,7 +13,7 @@ export class ConfigError extends Error {
   }
 }
 
-export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA'
+export type JwtAlgorithm = 'HS256' | AsymmetricAlgorithm
 export type AccessTokenFormat = 'jws' | 'jwe'
 export type JweAlgorithm = 'dir' | 'A256KW'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { compactDecrypt, CompactEncrypt, decodeProtectedHeader, type CryptoKey } from 'jose'
 import type { Config, JweAlgorithm } from '../config.js'
+import { JWE_KEY_BYTES } from '../key-formats/jwe-key.js'
 import type { SettingQueries } from '../storage/settings.js'
 
 /** The key that encrypts access tokens when `ACCESS_TOKEN_FORMAT=jwe`: 32 bytes, for `dir` (the A256GCM key itself) or `A256KW` (the key-wrapping key). */
@@ -12,21 +13,7 @@ export interface EncryptionKey {
 /** The one content-encryption algorithm: RFC 7518 §5.3, AES-256 in GCM. */
 export const CONTENT_ENCRYPTION = 'A256GCM'
 
-const KEY_BYTES = 32
 const KEY_SETTING = 'jwe_a256_key'
-
-/**
- * Reads `JWE_KEY`: 32 bytes as base64url, 43 characters, or 44 with one `=` of
- * padding. Undefined for anything else (loadConfig turns that into a ConfigError).
- */
-export function parseJweKey(text: string): Uint8Array | undefined {
-  const unpadded = text.length === 44 && text.endsWith('=') ? text.slice(0, 43) : text
-  if (!/^[A-Za-z0-9_-]{43}$/.test(unpadded)) return undefined
-  const bytes = Buffer.from(unpadded, 'base64url')
-  // The last character carries 2 spare bits: only their canonical (zero) form is accepted, so one key has one spelling.
-  if (bytes.length !== KEY_BYTES || bytes.toString('base64url') !== unpadded) return undefined
-  return new Uint8Array(bytes)
-}
 
 /**
  * The access-token encryption key, or undefined with `ACCESS_TOKEN_FORMAT=jws`.
@@ -37,7 +24,7 @@ export function parseJweKey(text: string): Uint8Array | undefined {
 export async function loadEncryptionKey(config: Config, settings: SettingQueries): Promise<EncryptionKey | undefined> {
   if (config.accessTokenFormat !== 'jwe') return undefined
   if (config.jweKey !== undefined) return { algorithm: config.jweAlgorithm, key: config.jweKey }
-  const stored = await settings.getOrInsert(KEY_SETTING, randomBytes(KEY_BYTES).toString('base64url'))
+  const stored = await settings.getOrInsert(KEY_SETTING, randomBytes(JWE_KEY_BYTES).toString('base64url'))
   return { algorithm: config.jweAlgorithm, key: new Uint8Array(Buffer.from(stored, 'base64url')) }
 }
 

@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto'
 import { promisify } from 'node:util'
 import type { Config, JwtAlgorithm } from '../config.js'
-import { checkPrivateKey, KeyFileError, type AsymmetricAlgorithm } from '../key-file.js'
+import { checkPrivateKey, KeyFileError, type AsymmetricAlgorithm } from '../key-formats/private-key-file.js'
 import type { Storage } from '../storage/index.js'
 import type { SigningKeyRecord } from '../storage/signing-keys.js'
 import { isEncrypted, secretMissing, type KeyEncryption } from './key-encryption.js'

@@ -1,9 +1,9 @@
 import { createHmac, createPublicKey, type KeyObject } from 'node:crypto'
 import { calculateJwkThumbprint, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose'
 import type { Config, JwtAlgorithm } from '../config.js'
-import { readPrivateKeyFile, type AsymmetricAlgorithm } from '../key-file.js'
+import { readPrivateKeyFile, type AsymmetricAlgorithm } from '../key-formats/private-key-file.js'
 
-export { KeyFileError, readPrivateKeyFile, type AsymmetricAlgorithm } from '../key-file.js'
+export { KeyFileError, readPrivateKeyFile, type AsymmetricAlgorithm } from '../key-formats/private-key-file.js'
 
 /**
  * A signing key ready for jose: imported once as non-extractable CryptoKeys
@@ -50,7 +50,7 @@ export function thumbprintOf(publicJwk: Record<string, string>): Promise<string>
   return calculateJwkThumbprint(publicJwk as JWK, 'sha256')
 }
 
-/** Imports a checked node:crypto private key (see key-file.ts) for `algorithm`; its kid is its thumbprint. */
+/** Imports a checked node:crypto private key (see key-formats/private-key-file.ts) for `algorithm`; its kid is its thumbprint. */
 export async function importAsymmetricKey(algorithm: AsymmetricAlgorithm, key: KeyObject): Promise<LoadedKey> {
   const publicJwk = publicJwkOf(key)
   const kid = await thumbprintOf(publicJwk)

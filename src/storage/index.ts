@@ -1,4 +1,5 @@
-import { connect, DEFAULT_CONNECT_OPTIONS, type Capabilities, type Connection, type ConnectOptions } from './connect.js'
+import { connect, DEFAULT_CONNECT_OPTIONS } from './connect.js'
+import type { Capabilities, Connection, ConnectOptions } from './dialects/types.js'
 import { databaseConnectError } from './connect-failure.js'
 import { migrateToLatest } from './migrations/index.js'
 import { createRevocationQueries, type RevocationQueries } from './revocations.js'

@@ -1,5 +1,5 @@
 import { sql, type InsertQueryBuilder, type InsertResult } from 'kysely'
-import type { Capabilities } from './connect.js'
+import type { Capabilities } from './dialects/types.js'
 import type { Database } from './database.js'
 
 /**

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely'
-import type { Capabilities } from './connect.js'
+import type { Capabilities } from './dialects/types.js'
 import { withConflictRetry } from './conflicts.js'
 import type { Database } from './database.js'
 import { createUserQueries, type UserChanges } from './users.js'

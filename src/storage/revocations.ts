@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import { withConflictRetry } from './conflicts.js'
-import type { Capabilities } from './connect.js'
+import type { Capabilities } from './dialects/types.js'
 import type { Database } from './database.js'
 import { ignoreDuplicate } from './insert-ignore.js'
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Capabilities } from './connect.js'
+import type { Capabilities } from './dialects/types.js'
 import type { Database } from './database.js'
 import { ignoreDuplicate } from './insert-ignore.js'
 

@@ -2,9 +2,9 @@ import { ImportError } from '../../import/import-error.js'
 import { parseMapFlag, readMappingFile, resolveMapping, type MappingRequest } from '../../import/mapping.js'
 import type { PasswordMode } from '../../import/normalize-row.js'
 import { openSource } from '../../import/open-source.js'
-import { reportDocument, reportLines } from '../../import/report.js'
 import { runImport } from '../../import/run-import.js'
 import { isSqlSource, isTableName, parseSourceSpec, redactUrl, type SqlSelection } from '../../import/source.js'
+import { reportDocument, reportLines } from '../import-report-format.js'
 import { requireString, stringList, stringValue, UsageError, withServices, type Command, type Values } from '../command.js'
 
 function readSelection(values: Values, sql: boolean): SqlSelection {

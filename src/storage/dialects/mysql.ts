@@ -1,6 +1,6 @@
 import { CompiledQuery, Kysely, MysqlDialect, sql, type DatabaseConnection } from 'kysely'
 import { createPool } from 'mysql2'
-import type { Capabilities, ConnectOptions, Connection } from '../connect.js'
+import type { Capabilities, ConnectOptions, Connection } from './types.js'
 import type { Database } from '../database.js'
 
 export const MYSQL_CAPABILITIES: Readonly<Capabilities> = Object.freeze({

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
-import type { Capabilities, ConnectOptions, Connection } from '../connect.js'
+import type { Capabilities, ConnectOptions, Connection } from './types.js'
 import type { Database } from '../database.js'
 import { listenPostgres } from './postgres-listener.js'
 

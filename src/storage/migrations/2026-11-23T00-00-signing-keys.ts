@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { sql, type Kysely, type Migration } from 'kysely'
-import type { Capabilities } from '../connect.js'
+import type { Capabilities } from '../dialects/types.js'
 
 /** Where the HS256 secret generated before this migration was kept. */
 const LEGACY_SECRET_SETTING = 'jwt_hs256_secret'

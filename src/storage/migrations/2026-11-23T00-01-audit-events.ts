@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely'
-import type { Capabilities } from '../connect.js'
+import type { Capabilities } from '../dialects/types.js'
 
 /**
  * The audit log of security events (issue 7): who did what to whom, from where.

@@ -1,5 +1,5 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
-import type { Capabilities } from '../connect.js'
+import type { Capabilities } from '../dialects/types.js'
 import { createInit } from './2026-11-22T00-00-init.js'
 import { createSigningKeys } from './2026-11-23T00-00-signing-keys.js'
 import { createAuditEvents } from './2026-11-23T00-01-audit-events.js'

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type MigrationResultSet } from 'kysely'
-import type { Capabilities } from '../connect.js'
+import type { Capabilities } from '../dialects/types.js'
 
 /** How long a SQLite process waits for another process's migrations before it gives up. */
 const SQLITE_LOCK_WAIT_MS = 60_000

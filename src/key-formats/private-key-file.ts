@@ -1,14 +1,15 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import type { JwtAlgorithm } from './config.js'
 
 /**
- * Reading and checking `JWT_PRIVATE_KEY_FILE`. Its own module because
- * `loadConfig` checks the file at start (a bad key is a bad setting) and the
- * signing-key service uses the key: both depend on this, neither on the other.
+ * Reading and checking `JWT_PRIVATE_KEY_FILE`. A leaf module (it imports
+ * nothing of ours) because `loadConfig` checks the file at start (a bad key is
+ * a bad setting) and the signing-key service uses the key: both depend on
+ * this, neither on the other.
  */
 
-export type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>
+/** The `JWT_ALGORITHM`s that sign with a private key (config.ts: `JwtAlgorithm` is these and HS256). */
+export type AsymmetricAlgorithm = 'RS256' | 'ES256' | 'EdDSA'
 
 /** A JWT_PRIVATE_KEY_FILE that cannot be used; the message is one line and never contains key material. */
 export class KeyFileError extends Error {
