@@ -28,7 +28,11 @@ import { assertProblem } from '../helpers/problems.js'
 import { lowS } from '../helpers/low-s.js'
 import { assertRefusedAtStart, startServer, startServerProcess, startServerProcesses, type RunningServer } from '../helpers/server.js'
 
-const TTL_SECONDS = 10
+/**
+ * Long enough that the token from before the rotation is still unexpired when it is checked: the CLI's
+ * rotation (a process, a 3072-bit RSA key for RS256) took more than 10 s once on a loaded CI machine.
+ */
+const TTL_SECONDS = 20
 /** Matches KEY_PROPAGATION_MS in src/services/key-store.ts: the time every instance takes to hear of a rotation. */
 const PROPAGATION_MS = 2000
 const ENCRYPTION_SECRET = 'key-encryption-secret-key-encryption-secret-0123'
