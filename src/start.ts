@@ -21,9 +21,10 @@ export async function startApp(options: StartOptions): Promise<{ app: FastifyIns
   const { config } = options
   const app = await buildApp(options)
   try {
-    const bootstrap = options.bootstrapAdmin === false ? 'skipped' : await app.tessera.users.bootstrapAdmin()
+    // Workers 2..N leave the bootstrap to worker 1 and have nothing to say about it.
+    const bootstrap = options.bootstrapAdmin === false ? 'another-process' : await app.tessera.users.bootstrapAdmin()
     if (bootstrap === 'created') app.log.info({ email: config.adminEmail }, 'admin account created from ADMIN_EMAIL')
-    if (bootstrap === 'skipped' && config.adminEmail) {
+    if (bootstrap === 'email-taken') {
       app.log.warn({ email: config.adminEmail }, 'ADMIN_EMAIL belongs to an existing non-admin account; not promoted')
     }
     const url = await app.listen({ host: config.host, port: config.port })

@@ -190,10 +190,10 @@ export function createUserService(deps: {
     },
 
     /** ADMIN_EMAIL/ADMIN_PASSWORD: creates that admin when no active admin exists. */
-    async bootstrapAdmin(): Promise<'created' | 'exists' | 'skipped'> {
-      if (!config.adminEmail || !config.adminPassword) return 'skipped'
+    async bootstrapAdmin(): Promise<'created' | 'exists' | 'not-configured' | 'email-taken'> {
+      if (!config.adminEmail || !config.adminPassword) return 'not-configured'
       if ((await storage.users.countActiveAdmins()) > 0) return 'exists'
-      if (await storage.users.findByEmail(config.adminEmail)) return 'skipped' // never promote an account someone else registered
+      if (await storage.users.findByEmail(config.adminEmail)) return 'email-taken' // never promote an account someone else registered
       await create({ email: config.adminEmail, password: config.adminPassword, roles: [ADMIN_ROLE] })
       return 'created'
     },

@@ -107,10 +107,21 @@ describe('WORKERS=2', () => {
 
   before(async () => {
     // Polling slowed to a minute: only the relay between workers can explain a revocation seen at once.
-    server = await startServerProcess({ WORKERS: '2', REVOCATION_POLL_INTERVAL: '60s', RATE_LIMIT_AUTH: '1000/1m' })
+    server = await startServerProcess({
+      WORKERS: '2',
+      REVOCATION_POLL_INTERVAL: '60s',
+      RATE_LIMIT_AUTH: '1000/1m',
+      ADMIN_EMAIL: 'root@workers.example',
+      ADMIN_PASSWORD: 'correct horse battery',
+    })
     await until(15_000, () => listeningPids(server).size === 2, 'both workers to listen')
   })
   after(() => server.stop())
+
+  it('creates the ADMIN_EMAIL account once, and no other worker warns about it', () => {
+    assert.equal(server.output.filter((line) => line.includes('admin account created from ADMIN_EMAIL')).length, 1)
+    assert.equal(server.output.filter((line) => line.includes('not promoted')).length, 0)
+  })
 
   it('serves one port from two processes', async () => {
     const account = await register(server.url)
