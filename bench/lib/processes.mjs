@@ -1,13 +1,20 @@
 // Starting and stopping the benchmark's servers, each by its own pid.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs'
 
-/** Spawns `node <script>` and resolves with its url once it logs "tessera listening". */
-export async function startProcess(script, { env = {}, logFile, nodeArgs = [] }) {
-  const child = spawn(process.execPath, [...nodeArgs, script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+/**
+ * Spawns `node <script>` and resolves once it logs "tessera listening", with its url and that
+ * whole line (`ready`: a peer may put a token there). With `pinCore`, the process runs on that core
+ * only (taskset execs node, so the pid is node's).
+ */
+export async function startProcess(script, { env = {}, logFile, nodeArgs = [], pinCore }) {
+  const command = [process.execPath, ...nodeArgs, script]
+  if (pinCore !== undefined) command.unshift('taskset', '-c', String(pinCore))
+  const child = spawn(command[0], command.slice(1), { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const log = createWriteStream(logFile)
   let seen = ''
-  const url = await new Promise((resolve, reject) => {
+  const ready = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start in 120 s; see ${logFile}`)), 120_000)
     const onData = (chunk) => {
       log.write(chunk)
@@ -17,7 +24,7 @@ export async function startProcess(script, { env = {}, logFile, nodeArgs = [] })
         if (line) {
           clearTimeout(timer)
           seen = null
-          resolve(JSON.parse(line).url)
+          resolve(JSON.parse(line))
         }
       }
     }
@@ -30,7 +37,8 @@ export async function startProcess(script, { env = {}, logFile, nodeArgs = [] })
   })
   const exited = new Promise((resolve) => child.once('exit', resolve))
   return {
-    url,
+    url: ready.url,
+    ready,
     pid: child.pid,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -94,5 +102,19 @@ export function cpuMs(pid) {
     return (Number(fields[11]) + Number(fields[12])) * 10 // clock ticks of 10 ms
   } catch {
     return NaN
+  }
+}
+
+/**
+ * Pins this process (the load generator) to `core` and returns the core servers should use, when
+ * the machine has two or more cores and `taskset` works; otherwise undefined and nothing is pinned.
+ */
+export function pinLoadGenerator(core = 1) {
+  try {
+    if (availableParallelism() < 2) return undefined
+    execFileSync('taskset', ['-cp', String(core), String(process.pid)], { stdio: 'ignore' })
+    return core === 0 ? 1 : 0
+  } catch {
+    return undefined
   }
 }
