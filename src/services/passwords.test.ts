@@ -90,6 +90,24 @@ const SCHED_IDLE = 5
 const noIdleScheduling =
   process.platform !== 'linux' ? 'not Linux' : !existsSync('/usr/bin/chrt') && !existsSync('/bin/chrt') ? 'util-linux chrt is not installed' : false
 
+describe('hashing threads on demand', () => {
+  it('exist only while there is hashing to do: none at start, started by a hash, gone after the idle time', async () => {
+    const hasher = createPasswordHasher({ concurrency: 2, queueLimit: 8, cost: { memoryCost: 8, timeCost: 1, parallelism: 1 }, idleThreadMs: 200 })
+    try {
+      assert.equal(hasher.threads, 0)
+      await hasher.hash('correct horse battery')
+      assert.ok(hasher.threads >= 1, `threads after a hash: ${hasher.threads}`)
+      const deadline = Date.now() + 10_000
+      while (hasher.threads > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+      assert.equal(hasher.threads, 0)
+      // and they come back for the next one
+      assert.match(await hasher.hash('correct horse battery'), /^\$argon2id\$/)
+    } finally {
+      await hasher.close()
+    }
+  })
+})
+
 describe('hashing threads', { skip: noIdleScheduling }, () => {
   it('run under SCHED_IDLE, so a request woken on the event loop never waits behind a hash', async () => {
     const before = threadPolicies().filter((policy) => policy === SCHED_IDLE).length

@@ -23,6 +23,8 @@ export interface PasswordHasherOptions {
    * so that tests not about hashing do not pay OWASP's cost on every register and login.
    */
   cost?: Argon2Cost
+  /** How long a hashing thread with nothing to do stays before it exits (default 30 s). */
+  idleThreadMs?: number
 }
 
 /** What a verification found: whether the password matched, and whether its stored hash should be replaced. */
@@ -42,6 +44,8 @@ export interface PasswordHasher {
   dummyVerify(password: string): Promise<void>
   /** Hashes running plus waiting, for /metrics. */
   readonly load: number
+  /** Hashing threads alive now: 0 on an idle server (they start with the first hash), for /metrics. */
+  readonly threads: number
   close(): Promise<void>
 }
 
@@ -54,6 +58,9 @@ export interface PasswordHasher {
  */
 const HASH_THREAD_NICENESS = 19
 
+/** How long a hashing thread with nothing to do stays before it exits, unless told otherwise. */
+const HASH_THREAD_IDLE_MS = 30_000
+
 const WORKER = new URL('./password-worker.js', import.meta.url).href
 
 /**
@@ -65,10 +72,13 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   const cost = options.cost ?? ARGON2_OPTIONS
   const pool = new Piscina({
     filename: WORKER,
-    minThreads: options.concurrency,
+    // Threads exist only while there is hashing to do: each holds its own V8 heap (about 20 MB),
+    // which an idle server should not pay for. The first hash after idleThreadMs of quiet
+    // waits for a thread to start (tens of ms, the same for every account: it tells nothing apart).
+    minThreads: 0,
     maxThreads: options.concurrency,
     niceIncrement: HASH_THREAD_NICENESS,
-    idleTimeout: 60_000,
+    idleTimeout: options.idleThreadMs ?? HASH_THREAD_IDLE_MS,
   })
 
   // Hashes running or waiting. Counting them here (not catching Piscina's queue-full error,
@@ -116,6 +126,9 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     dummyVerify,
     get load() {
       return inFlight
+    },
+    get threads() {
+      return pool.threads.length
     },
     close: () => pool.destroy(),
   }

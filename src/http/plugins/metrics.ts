@@ -32,6 +32,14 @@ export const metricsPlugin = fp<{ services: Services }>(
       },
     })
     new Gauge({
+      name: 'tessera_password_hash_threads',
+      help: 'Password hashing threads alive (they start with the first hash and exit after 30 s without one)',
+      registers: [registry],
+      collect() {
+        this.set(services.passwords.threads)
+      },
+    })
+    new Gauge({
       name: 'tessera_revoked_sessions',
       help: 'Revoked sessions held in memory',
       registers: [registry],
