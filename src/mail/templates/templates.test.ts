@@ -127,3 +127,26 @@ describe('render picks the locale', () => {
     assert.match(templates.render('password_reset', 'de-DE', varsFor('password_reset')).html, /<html lang="en">/)
   })
 })
+
+describe('translations', () => {
+  /** A letter of the locale's own script, so a subject left in English (or in the wrong CJK language) fails. */
+  const SCRIPT: Record<string, RegExp> = {
+    'pt-BR': /[ãõçáéíóúâêô]|\b(sua|seu|conta|senha)\b/i,
+    'zh-CN': /^[^\u3040-\u30ff\uac00-\ud7af]*[\u4e00-\u9fff][^\u3040-\u30ff\uac00-\ud7af]*$/,
+    'ja': /[\u3040-\u30ff]/,
+    'ko': /[\uac00-\ud7af]/,
+  }
+  for (const locale of SUPPORTED_LOCALES.filter((tag) => tag !== 'en')) {
+    it(`${locale} has its own subject and text for every kind, in its own language`, () => {
+      for (const kind of MAIL_KINDS) {
+        const english = templates.render(kind, 'en', varsFor(kind, 'Ana'))
+        const mail = templates.render(kind, locale, varsFor(kind, 'Ana'))
+        assert.notEqual(mail.subject, english.subject, `${kind} subject is the English one`)
+        assert.match(mail.subject, SCRIPT[locale]!, `${kind} subject: ${mail.subject}`)
+        const firstParagraph = mail.text.split('\n\n')[1] ?? ''
+        assert.notEqual(firstParagraph, english.text.split('\n\n')[1], `${kind} text is the English one`)
+        assert.match(firstParagraph, SCRIPT[locale]!, `${kind} text: ${firstParagraph}`)
+      }
+    })
+  }
+})
