@@ -44,6 +44,12 @@ describe('overrides that load', () => {
     assert.deepEqual(templates.render('password_reset', 'ja', RESET), builtin.render('password_reset', 'ja', RESET))
   })
 
+  it('keep the subject one line when an override puts a name with line breaks in it', () => {
+    const templates = loadMailTemplates({ overridesDir: overridesDir({ 'ko.json': { password_reset: { subject: '[{{app_name}}] {{name}}님' } } }) })
+    const mail = templates.render('password_reset', 'ko', { ...RESET, name: 'Eve\r\nBcc: victim@example.com' })
+    assert.equal(mail.subject, '[Acme] Eve Bcc: victim@example.com님')
+  })
+
   it('replace common strings and paragraphs of one locale', () => {
     const templates = loadMailTemplates({
       overridesDir: overridesDir({

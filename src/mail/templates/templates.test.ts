@@ -84,6 +84,13 @@ describe('formatting per locale', () => {
     })
   }
 
+  it('shows a name that looks like a template as it is, never rendering it', () => {
+    const name = '{{app_name}} {{{link}}} {{#x}}'
+    const mail = templates.render('password_reset', 'en', varsFor('password_reset', name))
+    assert.ok(mail.text.includes(`Hi ${name},`))
+    assert.ok(mail.html.includes(`Hi ${name},`))
+  })
+
   it('greets without a name when the account has none', () => {
     const mail = templates.render('password_changed', 'en', varsFor('password_changed', '  '))
     assert.match(mail.text, /^Hi,\n/)
