@@ -19,7 +19,7 @@ export async function withKeyService<T>(context: CommandContext, work: (keys: Si
     storage,
     retentionSeconds: config.auditRetention,
     now: Date.now,
-    onError: (error) => process.stderr.write(`tessera: warning: could not write the audit event: ${error instanceof Error ? error.message : String(error)}\n`),
+    onError: (error) => context.output.notice(`warning: could not write the audit event: ${error instanceof Error ? error.message : String(error)}`),
   })
   try {
     return await work(createSigningKeyService({ config, storage, now: Date.now }), audit)
