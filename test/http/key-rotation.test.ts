@@ -35,7 +35,7 @@ import { assertRefusedAtStart, startServer, startServerProcess, startServerProce
  * waits this out, so it is not longer than it must be.
  */
 const TTL_SECONDS = 15
-/** Matches KEY_PROPAGATION_MS in src/services/key-store.ts: the time every instance takes to hear of a rotation. */
+/** Matches KEY_PROPAGATION_MS in src/services/keys/key-store.ts: the time every instance takes to hear of a rotation. */
 const PROPAGATION_MS = 2000
 const ENCRYPTION_SECRET = 'key-encryption-secret-key-encryption-secret-0123'
 const VERIFY_OPTIONS = { issuer: 'tessera', audience: 'tessera', typ: 'at+jwt' }

@@ -1,8 +1,8 @@
 import { createAuditLog, type AuditLog } from '../../services/audit.js'
 import { toKeyWire } from '../../http/schemas/signing-key.js'
 import { openStorage } from '../../storage/index.js'
-import type { KeyInfo } from '../../services/key-store.js'
-import { createSigningKeyService, type SigningKeyService } from '../../services/signing-keys.js'
+import type { KeyInfo } from '../../services/keys/key-store.js'
+import { createSigningKeyService, type SigningKeyService } from '../../services/keys/signing-keys.js'
 import { configFrom, type CommandContext } from '../command.js'
 import { row } from '../output.js'
 
