@@ -40,27 +40,31 @@ const EVERY_DATABASE = /^\/\/ runs-on: every-database\s*$/m
 /** The longest files (test/release: npm installs from the packed package and the production recipe) allow themselves 10 minutes; a hang costs at most this. */
 const FILE_TIMEOUT_MS = 15 * 60_000
 
-/** Jobs run at once: one per core. */
-const CORES = 2
+/** Jobs run at once: one per core, unless TESSERA_TEST_JOBS says otherwise. */
+const CORES = Number(process.env.TESSERA_TEST_JOBS) || 2
 
 /** Where each job's duration is kept for the next run's order. */
 const DURATIONS_FILE = 'node_modules/.cache/tessera-tests/durations.json'
 
 /**
- * Seconds a job takes when no earlier run measured it (a fresh clone): the files that install
- * packages or start many processes, measured on this machine, so they start first.
+ * Seconds a job takes when no earlier run measured it (a fresh clone): the longest files, measured
+ * one at a time on this machine (browser, several processes, npm installs), so they start first.
  */
 const KNOWN_LONG = {
-  'test/release/production-recipe.test.ts': 200,
-  'test/release/packed-package.test.ts': 150,
-  'test/release/npm-start.test.ts': 60,
-  'test/http/multi-instance.test.ts': 60,
-  'test/http/key-rotation.test.ts': 60,
-  'test/browser/two-tabs.test.ts': 40,
-  'test/http/problems.test.ts': 35,
-  'test/http/crash.test.ts': 35,
-  'test/http/fail-closed.test.ts': 30,
-  'test/http/workers.test.ts': 30,
+  'test/browser/two-tabs.test.ts': 34,
+  'test/http/key-rotation.test.ts': 34,
+  'test/http/multi-instance.test.ts': 27,
+  'test/release/packed-package.test.ts': 25,
+  'test/release/production-recipe.test.ts': 25,
+  'test/client/refresh.test.ts': 17,
+  'test/http/startup-errors.test.ts': 15,
+  'test/http/settings.test.ts': 14,
+  'test/http/transport-errors.test.ts': 13,
+  'test/cli/cli.test.ts': 11,
+  'test/cli/import.test.ts': 11,
+  'test/http/token-security.test.ts': 11,
+  'test/http/refresh-races.test.ts': 10,
+  'test/http/crash.test.ts': 10,
 }
 const DEFAULT_SECONDS = 5
 
