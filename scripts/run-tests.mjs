@@ -9,8 +9,8 @@
 // test/ marked with the line `// runs-on: every-database` (their behaviour depends on storage:
 // races, transactions, search, unicode, migrations; docs/testing.md) again on PostgreSQL and on
 // MySQL/MariaDB, each only when that server answers. CORES jobs run at once, the longest first
-// (the durations of the last run, kept in node_modules/.cache; on a first run the files known to
-// be long), so no core idles at the end behind one long file, and the server databases' jobs fill
+// (the durations of the last run, kept in node_modules/.cache; on a first run those of
+// scripts/test-durations.json), so no core idles at the end behind one long file, and the server databases' jobs fill
 // the gaps of SQLite's instead of waiting for all of them. Every test gets its own port, data
 // directory and database (test/helpers), which is what makes any two jobs safe side by side.
 // Each job's output is printed when it ends, whole; at the end come the wall time of each
@@ -47,25 +47,11 @@ const CORES = Number(process.env.TESSERA_TEST_JOBS) || 2
 const DURATIONS_FILE = 'node_modules/.cache/tessera-tests/durations.json'
 
 /**
- * Seconds a job takes when no earlier run measured it (a fresh clone): the longest files, measured
- * one at a time on this machine (browser, several processes, npm installs), so they start first.
+ * The order a fresh clone starts from: each job's seconds in one whole run on this machine
+ * (2026-12-01, under other load, so only their order matters). A job in neither file (a new test
+ * file) counts DEFAULT_SECONDS.
  */
-const KNOWN_LONG = {
-  'test/browser/two-tabs.test.ts': 34,
-  'test/http/key-rotation.test.ts': 34,
-  'test/http/multi-instance.test.ts': 27,
-  'test/release/packed-package.test.ts': 25,
-  'test/release/production-recipe.test.ts': 25,
-  'test/client/refresh.test.ts': 17,
-  'test/http/startup-errors.test.ts': 15,
-  'test/http/settings.test.ts': 14,
-  'test/http/transport-errors.test.ts': 13,
-  'test/cli/cli.test.ts': 11,
-  'test/cli/import.test.ts': 11,
-  'test/http/token-security.test.ts': 11,
-  'test/http/refresh-races.test.ts': 10,
-  'test/http/crash.test.ts': 10,
-}
+const SEED_DURATIONS_FILE = 'scripts/test-durations.json'
 const DEFAULT_SECONDS = 5
 
 function testArgs(files) {
@@ -105,9 +91,9 @@ function unavailable(backend) {
   return result.stdout.trim() || undefined
 }
 
-function readDurations() {
+function readJson(file) {
   try {
-    return JSON.parse(readFileSync(DURATIONS_FILE, 'utf8'))
+    return JSON.parse(readFileSync(file, 'utf8'))
   } catch {
     return {}
   }
@@ -129,8 +115,9 @@ for (const [backend, label] of [['postgres', 'PostgreSQL'], ['mysql', 'MySQL/Mar
   else backends.push([backend, label, marked])
 }
 
-const durations = readDurations()
-const expected = (job) => durations[`${job.backend} ${job.file}`] ?? KNOWN_LONG[job.file] ?? DEFAULT_SECONDS
+const durations = readJson(DURATIONS_FILE)
+const seed = readJson(SEED_DURATIONS_FILE)
+const expected = (job) => durations[`${job.backend} ${job.file}`] ?? seed[`${job.backend} ${job.file}`] ?? DEFAULT_SECONDS
 const queue = backends
   .flatMap(([backend, , files]) => files.map((file) => ({ file, backend })))
   .sort((a, b) => expected(b) - expected(a))
