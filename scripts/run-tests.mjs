@@ -4,20 +4,25 @@
 // (e.g. `npm test -- --test-name-pattern=refresh`); file paths among them narrow the run to those
 // files, on the database TESSERA_TEST_BACKEND names (sqlite by default).
 //
-// The whole run is three passes. First every file on SQLite (the storage conformance suite covers
-// every reachable database itself). Then the files under test/ marked with the line
-// `// runs-on: every-database` (their behaviour depends on storage: races, transactions, search,
-// unicode, migrations; docs/testing.md) run again on PostgreSQL and on MySQL/MariaDB, each pass
-// only when that server answers. The two server passes run at the same time, one file each, so
-// together they keep both cores busy as the SQLite pass does. The wall time of each pass is
-// printed at the end; the exit code is non-zero when any pass fails.
+// The whole run is one queue of jobs, a job being one file on one database: every file on SQLite
+// (the storage conformance suite covers every reachable database itself), and the files under
+// test/ marked with the line `// runs-on: every-database` (their behaviour depends on storage:
+// races, transactions, search, unicode, migrations; docs/testing.md) again on PostgreSQL and on
+// MySQL/MariaDB, each only when that server answers. CORES jobs run at once, the longest first
+// (the durations of the last run, kept in node_modules/.cache; on a first run those of
+// scripts/test-durations.json), so no core idles at the end behind one long file, and the server databases' jobs fill
+// the gaps of SQLite's instead of waiting for all of them. Every test gets its own port, data
+// directory and database (test/helpers), which is what makes any two jobs safe side by side.
+// Each job's output is printed when it ends, whole; at the end come the wall time of each
+// database's jobs, the slowest files, and the failed ones. The exit code is non-zero when any
+// job fails.
 //
 // --test-timeout also bounds each test file as a whole (node's runner treats a file as a test):
 // a file that never ends, such as one whose test left a server running, is cancelled and
 // reported as failed after FILE_TIMEOUT_MS, where it would otherwise hang the run until CI's limit.
 import { spawn, spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 
 function find(dir) {
   let found = []
@@ -32,47 +37,49 @@ function find(dir) {
 /** The marker of a test file that runs on every database (one line of its own). */
 const EVERY_DATABASE = /^\/\/ runs-on: every-database\s*$/m
 
-/**
- * The longest files (test/release: npm installs from the packed package and the production
- * recipe) took 2 to 2.5 minutes on a slow day and allow themselves 10; a hang costs at most this.
- */
+/** The longest files (test/release: npm installs from the packed package and the production recipe) allow themselves 10 minutes; a hang costs at most this. */
 const FILE_TIMEOUT_MS = 15 * 60_000
 
-/** Files run at once per pass: one per core for the SQLite pass; the two server passes share the cores. */
-const CORES = 2
+/** Jobs run at once: one per core, unless TESSERA_TEST_JOBS says otherwise. */
+const CORES = Number(process.env.TESSERA_TEST_JOBS) || 2
 
-function testArgs(files, concurrency) {
-  return ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${FILE_TIMEOUT_MS}`, ...flags, ...files]
+/** Where each job's duration is kept for the next run's order. */
+const DURATIONS_FILE = 'node_modules/.cache/tessera-tests/durations.json'
+
+/**
+ * The order a fresh clone starts from: each job's seconds in one whole run on this machine
+ * (2026-12-01, under other load, so only their order matters). A job in neither file (a new test
+ * file) counts DEFAULT_SECONDS.
+ */
+const SEED_DURATIONS_FILE = 'scripts/test-durations.json'
+const DEFAULT_SECONDS = 5
+
+function testArgs(files) {
+  return ['--import', 'tsx', '--test', `--test-timeout=${FILE_TIMEOUT_MS}`, ...flags, ...files]
 }
 
 /** Runs `files` with the output on this terminal; resolves with the exit code. */
-function runTests(files, { env = {}, concurrency = CORES } = {}) {
+function runHere(files) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, testArgs(files, concurrency), { stdio: 'inherit', env: { ...process.env, ...env } })
+    const child = spawn(process.execPath, [...testArgs(files)], { stdio: 'inherit', env: process.env })
     child.once('close', (code) => resolve(code ?? 1))
   })
 }
 
-/**
- * Runs `files` with every output line prefixed by `label`, so two passes running at once can be
- * told apart; resolves with the exit code.
- */
-function runTestsLabelled(label, files, { env = {}, concurrency = 1 } = {}) {
+/** Runs one job with its output collected; resolves with its exit code, output and seconds. */
+function runJob({ file, backend }) {
   return new Promise((resolve) => {
+    const started = Date.now()
     // Piped, node's runner would default to TAP; keep the spec reporter a terminal gets.
     const reporter = flags.some((flag) => flag.startsWith('--test-reporter')) ? [] : ['--test-reporter=spec']
-    const child = spawn(process.execPath, [...reporter, ...testArgs(files, concurrency)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
-    for (const [stream, target] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
-      let rest = ''
-      stream.setEncoding('utf8')
-      stream.on('data', (chunk) => {
-        const lines = (rest + chunk).split('\n')
-        rest = lines.pop()
-        for (const line of lines) target.write(`[${label}] ${line}\n`)
-      })
-      stream.on('end', () => rest && target.write(`[${label}] ${rest}\n`))
-    }
-    child.once('close', (code) => resolve(code ?? 1))
+    const child = spawn(process.execPath, [...reporter, ...testArgs([file])], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TESSERA_TEST_BACKEND: backend },
+    })
+    let output = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (output += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (output += chunk))
+    child.once('close', (code) => resolve({ code: code ?? 1, output, seconds: (Date.now() - started) / 1000 }))
   })
 }
 
@@ -84,47 +91,67 @@ function unavailable(backend) {
   return result.stdout.trim() || undefined
 }
 
-/** Runs `run` and records its wall time under `label`. */
-async function timed(label, run) {
-  const started = Date.now()
-  const code = await run()
-  passes.push({ label, seconds: (Date.now() - started) / 1000, code })
-  return code
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))
+  } catch {
+    return {}
+  }
 }
 
 const args = process.argv.slice(2)
 const named = args.filter((arg) => arg.endsWith('.test.ts'))
 const flags = args.filter((arg) => !arg.endsWith('.test.ts'))
-const passes = []
+
+if (named.length > 0) process.exit(await runHere(named))
+
 const runStarted = Date.now()
-
-if (named.length > 0) process.exit(await runTests(named))
-
-await timed('sqlite: all tests', () => runTests([...find('src'), ...find('test')].sort()))
-
-const marked = find('test')
-  .filter((file) => EVERY_DATABASE.test(readFileSync(file, 'utf8')))
-  .sort()
-const servers = []
+const all = [...find('src'), ...find('test')].sort()
+const marked = find('test').filter((file) => EVERY_DATABASE.test(readFileSync(file, 'utf8'))).sort()
+const backends = [['sqlite', 'SQLite', all]]
 for (const [backend, label] of [['postgres', 'PostgreSQL'], ['mysql', 'MySQL/MariaDB']]) {
   const why = unavailable(backend)
-  if (why) console.log(`\n# ${label}: skipped: ${why}`)
-  else servers.push([backend, label])
-}
-if (servers.length > 0) {
-  console.log(`\n# ${marked.length} files marked runs-on: every-database, on ${servers.map(([, label]) => label).join(' and ')} at once`)
-  // Alone, one server pass may use both cores.
-  const concurrency = servers.length === 1 ? CORES : 1
-  await Promise.all(
-    servers.map(([backend, label]) =>
-      timed(`${label}: ${marked.length} marked files`, () => runTestsLabelled(backend, marked, { env: { TESSERA_TEST_BACKEND: backend }, concurrency })),
-    ),
-  )
+  if (why) console.log(`# ${label}: skipped: ${why}`)
+  else backends.push([backend, label, marked])
 }
 
-console.log('\n# wall time per pass')
-for (const pass of passes) console.log(`#   ${pass.label}: ${pass.seconds.toFixed(1)} s${pass.code === 0 ? '' : ' (failed)'}`)
-console.log(`#   total: ${((Date.now() - runStarted) / 1000).toFixed(1)} s`)
-const failed = passes.filter((pass) => pass.code !== 0)
-if (failed.length > 0) console.log(`\n# failed passes: ${failed.map((pass) => pass.label).join(', ')}`)
+const durations = readJson(DURATIONS_FILE)
+const seed = readJson(SEED_DURATIONS_FILE)
+const expected = (job) => durations[`${job.backend} ${job.file}`] ?? seed[`${job.backend} ${job.file}`] ?? DEFAULT_SECONDS
+const queue = backends
+  .flatMap(([backend, , files]) => files.map((file) => ({ file, backend })))
+  .sort((a, b) => expected(b) - expected(a))
+console.log(`# ${all.length} files on SQLite, ${marked.length} marked runs-on: every-database on ${backends.slice(1).map(([, label]) => label).join(' and ') || 'no other database'}: ${queue.length} jobs, ${CORES} at once, longest first`)
+
+const results = []
+async function worker() {
+  for (let job = queue.shift(); job; job = queue.shift()) {
+    const result = await runJob(job)
+    results.push({ ...job, ...result, endedAt: (Date.now() - runStarted) / 1000 })
+    process.stdout.write(`\n# [${job.backend}] ${job.file}: ${result.seconds.toFixed(1)} s${result.code === 0 ? '' : ' (failed)'}\n${result.output}`)
+  }
+}
+await Promise.all(Array.from({ length: CORES }, worker))
+
+for (const result of results) durations[`${result.backend} ${result.file}`] = Math.round(result.seconds * 10) / 10
+try {
+  mkdirSync(dirname(DURATIONS_FILE), { recursive: true })
+  writeFileSync(DURATIONS_FILE, `${JSON.stringify(durations, null, 1)}\n`)
+} catch {
+  // only the next run's order is lost
+}
+
+console.log('\n# per database: files, the sum of their times, and when the last one ended')
+for (const [backend, label] of backends) {
+  const mine = results.filter((result) => result.backend === backend)
+  const sum = mine.reduce((total, result) => total + result.seconds, 0)
+  const last = Math.max(0, ...mine.map((result) => result.endedAt))
+  const failed = mine.filter((result) => result.code !== 0).length
+  console.log(`#   ${label}: ${mine.length} files, ${sum.toFixed(1)} s of test time, done at ${last.toFixed(1)} s${failed ? ` (${failed} failed)` : ''}`)
+}
+console.log('# the ten slowest files')
+for (const result of [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 10)) console.log(`#   ${result.seconds.toFixed(1)} s  [${result.backend}] ${result.file}`)
+console.log(`#   total wall time: ${((Date.now() - runStarted) / 1000).toFixed(1)} s`)
+const failed = results.filter((result) => result.code !== 0)
+if (failed.length > 0) console.log(`\n# failed: ${failed.map((result) => `[${result.backend}] ${result.file}`).join(', ')}`)
 process.exit(failed.length > 0 ? 1 : 0)

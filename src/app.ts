@@ -17,6 +17,11 @@ export interface BuildAppOptions extends ServiceDeps {
   storage?: Storage
   /** Overrides Fastify's logger option (tests pass `false`). */
   logger?: FastifyServerOptions['logger']
+  /**
+   * How often node looks for connections past headersTimeout or requestTimeout (node's default:
+   * 30 s). Not a setting: a test of the 408 answer lowers it so as not to wait half a minute.
+   */
+  connectionsCheckingInterval?: number
 }
 
 /**
@@ -68,7 +73,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     clientErrorHandler: createClientErrorHandler(transportErrors),
     frameworkErrors: createFrameworkErrorHandler(transportErrors),
     // A missing Host is answered by the hook below as problem+json, not by node's bare 400.
-    http: { requireHostHeader: false },
+    http: { requireHostHeader: false, ...(options.connectionsCheckingInterval ? { connectionsCheckingInterval: options.connectionsCheckingInterval } : {}) },
     // COMPAT_ROUTES=on: the Flask tutorials' paths are routed to Tessera's own (http/compat-aliases.ts).
     ...(config.compatRoutes ? { rewriteUrl: rewriteCompatUrl } : {}),
   })

@@ -278,7 +278,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   }
   const jwtAlgorithm = oneOf(env, 'JWT_ALGORITHM', ['HS256', 'RS256', 'ES256', 'EdDSA'] as const)
   const jwtPrivateKeyFile = optional(env, 'JWT_PRIVATE_KEY_FILE')
-  // Without a key file, the asymmetric algorithms use keys generated into the database (services/key-store.ts).
+  // Without a key file, the asymmetric algorithms use keys generated into the database (services/keys/key-store.ts).
   if (jwtAlgorithm !== 'HS256' && jwtPrivateKeyFile !== undefined) {
     // Read and checked now, so a wrong key stops the start with one line instead of failing later.
     try {

@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from 'node:util'
 import { loadConfig, type Config } from '../config.js'
 import { AppError } from '../errors.js'
-import { createServices, type Services } from '../services/index.js'
+import { createServices, type ServiceDeps, type Services } from '../services/index.js'
 import { normalizeEmail } from '../domain/identifiers.js'
 import { openStorage, type Storage } from '../storage/index.js'
 import type { UserRecord } from '../storage/users.js'
@@ -30,6 +30,8 @@ export interface CommandContext {
   output: Output
   /** Standard input, read once (for `--password-stdin`). */
   readStdin(): Promise<string>
+  /** The argon2id cost of new hashes; unset (OWASP's) except when a test runs the CLI in-process. */
+  passwordHashCost?: ServiceDeps['passwordHashCost']
 }
 
 /** Wrong use of the command line: exit code 2 and the usage hint. */
@@ -108,7 +110,7 @@ export async function withServices<T>(context: CommandContext, work: (services: 
   const storage = await openStorage(config.databaseUrl, config)
   let services: Services | undefined
   try {
-    services = await createServices(config, storage)
+    services = await createServices(config, storage, { passwordHashCost: context.passwordHashCost })
     return await work(services)
   } finally {
     await services?.stop()

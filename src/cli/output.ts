@@ -11,18 +11,34 @@ export interface Output {
   result(data: unknown, lines: string[]): void
   /** Prints a problem; `code` is the stable part scripts match on. */
   problem(code: string, message: string, details?: string[]): void
+  /** One `tessera: <message>` line on stderr that is neither result nor problem (a warning, "nothing to apply"). */
+  notice(message: string): void
+  /** Text as it is on stdout (`--help`). */
+  text(text: string): void
 }
 
-export function createOutput(json: boolean): Output {
+/** Where a command's output goes: the process's streams, or a test's buffers (`runCli`). */
+export interface OutputStreams {
+  stdout: { write(text: string): unknown }
+  stderr: { write(text: string): unknown }
+}
+
+export function createOutput(json: boolean, { stdout, stderr }: OutputStreams = process): Output {
   return {
     json,
     result(data, lines) {
-      if (json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`)
-      else if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`)
+      if (json) stdout.write(`${JSON.stringify(data, null, 2)}\n`)
+      else if (lines.length > 0) stdout.write(`${lines.join('\n')}\n`)
     },
     problem(code, message, details = []) {
-      process.stderr.write(`tessera: ${code}: ${message}\n${details.map((line) => `  ${line}\n`).join('')}`)
-      if (json) process.stdout.write(`${JSON.stringify({ error: { code, message, details } })}\n`)
+      stderr.write(`tessera: ${code}: ${message}\n${details.map((line) => `  ${line}\n`).join('')}`)
+      if (json) stdout.write(`${JSON.stringify({ error: { code, message, details } })}\n`)
+    },
+    notice(message) {
+      stderr.write(`tessera: ${message}\n`)
+    },
+    text(text) {
+      stdout.write(text)
     },
   }
 }

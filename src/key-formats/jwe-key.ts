@@ -1,7 +1,7 @@
 /**
  * The text form of `JWE_KEY`. A leaf module (it imports nothing of ours) so
  * that `loadConfig` can check the setting without importing the service that
- * uses the key (services/jwe-key.ts).
+ * uses the key (services/keys/jwe-key.ts).
  */
 
 /** A256GCM (`dir`) and A256KW both take a 32-byte key. */

@@ -5,9 +5,9 @@ import { AppError } from '../errors.js'
 import { loadConfig, type Config } from '../config.js'
 import { openStorage } from '../storage/index.js'
 import { createAccessTokens } from './access-tokens.js'
-import { createKeyRing, createPinnedKeyRing, type KeyRing } from './keyring.js'
-import { KEY_PROPAGATION_MS, rotateKey } from './key-store.js'
-import { keyIdOfSecret, loadPinnedKey } from './keys.js'
+import { createKeyRing, createPinnedKeyRing, type KeyRing } from './keys/keyring.js'
+import { KEY_PROPAGATION_MS, rotateKey } from './keys/key-store.js'
+import { keyIdOfSecret, loadPinnedKey } from './keys/keys.js'
 import type { RevocationList } from './revocation/list.js'
 
 const config = loadConfig({ JWT_SECRET: 'k'.repeat(32), ACCESS_TOKEN_TTL: '60', JWT_LEEWAY: '5' })

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { runTessera } from '../helpers/cli.js'
 import { api, PASSWORD } from '../helpers/client.js'
 import { startServer, TEST_JWT_SECRET } from '../helpers/server.js'
 
@@ -23,6 +24,7 @@ function tempDatabase(): { dir: string; url: string; env: Record<string, string>
   return { dir, url, env: { DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET } }
 }
 
+/** The compiled bin as a process of its own: for the tests whose subject is the process (its exit code, stdin, .env in its working directory, a second process beside a server). */
 function tessera(args: string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<Run> {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? tmpdir(),
@@ -49,7 +51,8 @@ before(() => {
 
 describe('tessera command line', () => {
   const db = tempDatabase()
-  const run = (args: string[], stdin?: string) => tessera(args, { env: db.env, cwd: db.dir, stdin })
+  // In this process through runCli, the function the bin runs; the bin itself is tested below.
+  const run = (args: string[], stdin?: string) => runTessera(args, db.env, stdin)
   after(() => rmSync(db.dir, { recursive: true, force: true }))
 
   it('migrate status lists the migration as pending on a new database, and migrate up applies it', async () => {
@@ -213,7 +216,7 @@ describe('tessera command line', () => {
   it('--database-url overrides DATABASE_URL', async () => {
     const other = tempDatabase()
     try {
-      const result = await tessera(['users', 'list', '--json', '--database-url', other.url], { env: db.env, cwd: db.dir })
+      const result = await runTessera(['users', 'list', '--json', '--database-url', other.url], db.env)
       assert.equal(result.code, 0, result.stderr)
       assert.equal(JSON.parse(result.stdout).total, 0)
       assert.ok(existsSync(join(other.dir, 'tessera.db')))
@@ -222,20 +225,8 @@ describe('tessera command line', () => {
     }
   })
 
-  it('reads settings from .env in the working directory, as the server does', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-env-'))
-    try {
-      writeFileSync(join(dir, '.env'), `DATABASE_URL=sqlite:${join(dir, 'from-env.db')}\nJWT_SECRET=${TEST_JWT_SECRET}\n`)
-      const result = await tessera(['users', 'list'], { cwd: dir })
-      assert.equal(result.code, 0, result.stderr)
-      assert.ok(existsSync(join(dir, 'from-env.db')))
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
-
   it('a bad setting exits 1 naming the variable', async () => {
-    const result = await tessera(['users', 'list'], { env: { DATABASE_URL: 'nosuch://x' } })
+    const result = await runTessera(['users', 'list'], { DATABASE_URL: 'nosuch://x' })
     assert.equal(result.code, 1)
     assert.match(result.stderr, /invalid_config: Invalid DATABASE_URL/)
   })
@@ -273,6 +264,42 @@ describe('tessera command line', () => {
       const help = await run([...command.split(' '), '--help'])
       assert.equal(help.code, 0, `${command}: ${help.stderr}`)
       assert.match(help.stdout, new RegExp(`^Usage: tessera ${command}`))
+    }
+  })
+})
+
+describe('the tessera bin, as a process', () => {
+  const db = tempDatabase()
+  after(() => rmSync(db.dir, { recursive: true, force: true }))
+
+  it('exits 0 with its result on stdout, 1 on a failed operation, 2 on a wrong command line', async () => {
+    const help = await tessera(['--help'])
+    assert.equal(help.code, 0, help.stderr)
+    assert.match(help.stdout, /^Usage: tessera <command>/)
+    const failed = await tessera(['users', 'list'], { env: { DATABASE_URL: 'nosuch://x' } })
+    assert.equal(failed.code, 1)
+    assert.match(failed.stderr, /^tessera: invalid_config: Invalid DATABASE_URL/)
+    const usage = await tessera(['frobnicate'])
+    assert.equal(usage.code, 2)
+    assert.match(usage.stderr, /unknown command/)
+  })
+
+  it('users create --password-stdin reads the password from the standard input of the process', async () => {
+    const created = await tessera(['users', 'create', '--email', 'piped@example.com', '--password-stdin', '--json'], { env: db.env, cwd: db.dir, stdin: `${PASSWORD}\n` })
+    assert.equal(created.code, 0, created.stderr)
+    // An empty or unread stdin would be a too-short password (validation_failed, exit 1).
+    assert.equal(JSON.parse(created.stdout).email, 'piped@example.com')
+  })
+
+  it('reads settings from .env in the working directory, as the server does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-env-'))
+    try {
+      writeFileSync(join(dir, '.env'), `DATABASE_URL=sqlite:${join(dir, 'from-env.db')}\nJWT_SECRET=${TEST_JWT_SECRET}\n`)
+      const result = await tessera(['users', 'list'], { cwd: dir })
+      assert.equal(result.code, 0, result.stderr)
+      assert.ok(existsSync(join(dir, 'from-env.db')))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })

@@ -9,6 +9,7 @@ import { openStorage } from '../../src/storage/index.js'
 import type { UserRecord } from '../../src/storage/users.js'
 import { api } from '../helpers/client.js'
 import { createTestDatabase, unavailable, type TestDatabase } from '../helpers/databases.js'
+import { runTessera } from '../helpers/cli.js'
 import { assertProblem } from '../helpers/problems.js'
 import { startServer, TEST_JWT_SECRET, type RunningServer } from '../helpers/server.js'
 import {
@@ -26,7 +27,14 @@ function workspace() {
   const appDb = join(dir, 'app.db')
   writeSqliteApp(appDb, USERS)
   const env = { DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET, PASSWORD_HASH_CONCURRENCY: '2' }
-  return { dir, url, appDb, env, run: (args: string[], extra: Record<string, string> = {}) => tessera(['import', ...args], { ...env, ...extra }, dir), remove: () => rmSync(dir, { recursive: true, force: true }) }
+  return {
+    dir, url, appDb, env,
+    /** `tessera import …args` in this process (runCli), as most tests need. */
+    run: (args: string[]) => runTessera(['import', ...args], env),
+    /** The same as a process of its own, for what only a process can be given (its TZ). */
+    spawn: (args: string[], extra: Record<string, string>) => tessera(['import', ...args], { ...env, ...extra }, dir),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  }
 }
 
 function json(run: Run): any {
@@ -235,8 +243,8 @@ for (const backend of ['postgres', 'mysql'] as const) {
     })
 
     it('imports the users table with the same counts, booleans and dates as from SQLite, zoneless times as UTC', async () => {
-      // A zone far from UTC, so a DATETIME read as local time would be off by hours.
-      const report = json(await space.run(['--from', source!.url, '--json'], { TZ: 'America/New_York' }))
+      // A zone far from UTC, so a DATETIME read as local time would be off by hours; a process, to have its own TZ.
+      const report = json(await space.spawn(['--from', source!.url, '--json'], { TZ: 'America/New_York' }))
       assert.deepEqual(countsOf(report), expectedCounts(USERS))
       const stored = await storedUsers(space.url)
       assert.deepEqual(stored.get('pat@example.com')!.roles, ['admin'])

@@ -1,19 +1,17 @@
 /**
  * `tessera keys generate|rotate|list` (issue 7) against a temp SQLite database:
  * text and --json output, idempotent generate, rotation states, and the
- * refusal (exit 1) when the environment pins the key.
+ * refusal (exit 1) when the environment pins the key. In-process through runCli,
+ * the function the bin runs (test/cli/cli.test.ts spawns the bin itself).
  */
-import { after, before, describe, it } from 'node:test'
+import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { CLI, tessera } from '../helpers/cli.js'
+import { runTessera as tessera } from '../helpers/cli.js'
 import { generateKeyPairSync } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TEST_JWT_SECRET } from '../helpers/server.js'
-
-
-
 
 interface KeyDocument {
   kid: string
@@ -24,10 +22,6 @@ interface KeyDocument {
   verifies_until: string | null
   public_jwk: Record<string, string> | null
 }
-
-before(() => {
-  assert.ok(existsSync(CLI), `${CLI} is missing: run npm run build first`)
-})
 
 describe('tessera keys', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-keys-'))

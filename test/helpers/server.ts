@@ -39,6 +39,8 @@ export interface StartServerOptions {
    * By default hashes are made at TEST_HASH_COST, which no test that is not about hashing can tell apart.
    */
   hashCost?: 'test' | 'owasp'
+  /** buildApp()'s connectionsCheckingInterval: how often node checks for timed-out headers (default 30 s). */
+  connectionsCheckingInterval?: number
 }
 
 /** argon2id's floor (8 KiB, one pass): a fraction of a millisecond instead of ~50 ms per hash. */
@@ -65,6 +67,7 @@ export async function startServer(env: Record<string, string> = {}, options: Sta
       config,
       logger: loggerOptions(config, lines),
       passwordHashCost: options.hashCost === 'owasp' ? undefined : TEST_HASH_COST,
+      connectionsCheckingInterval: options.connectionsCheckingInterval,
     })
   } catch (error) {
     if (!options.dir) await removeDataDir(dir)

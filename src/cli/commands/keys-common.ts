@@ -1,8 +1,8 @@
 import { createAuditLog, type AuditLog } from '../../services/audit.js'
 import { toKeyWire } from '../../http/schemas/signing-key.js'
 import { openStorage } from '../../storage/index.js'
-import type { KeyInfo } from '../../services/key-store.js'
-import { createSigningKeyService, type SigningKeyService } from '../../services/signing-keys.js'
+import type { KeyInfo } from '../../services/keys/key-store.js'
+import { createSigningKeyService, type SigningKeyService } from '../../services/keys/signing-keys.js'
 import { configFrom, type CommandContext } from '../command.js'
 import { row } from '../output.js'
 
@@ -19,7 +19,7 @@ export async function withKeyService<T>(context: CommandContext, work: (keys: Si
     storage,
     retentionSeconds: config.auditRetention,
     now: Date.now,
-    onError: (error) => process.stderr.write(`tessera: warning: could not write the audit event: ${error instanceof Error ? error.message : String(error)}\n`),
+    onError: (error) => context.output.notice(`warning: could not write the audit event: ${error instanceof Error ? error.message : String(error)}`),
   })
   try {
     return await work(createSigningKeyService({ config, storage, now: Date.now }), audit)

@@ -47,7 +47,7 @@ The server also migrates when it starts; this lets you do it beforehand.`,
         return 1
       }
       // Nothing on stdout when nothing was applied, so scripts can test for empty output.
-      if (applied.length === 0 && !output.json) process.stderr.write('tessera: nothing to apply\n')
+      if (applied.length === 0 && !output.json) output.notice('nothing to apply')
       output.result({ applied }, applied)
       return 0
     })

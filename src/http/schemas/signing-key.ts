@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import type { KeyInfo } from '../../services/key-store.js'
+import type { KeyInfo } from '../../services/keys/key-store.js'
 import { Timestamp } from './common.js'
 
 /** A signing key as admins see it: public information only, never private material. */

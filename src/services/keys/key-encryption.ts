@@ -1,7 +1,7 @@
 import { hkdf } from 'node:crypto'
 import { promisify } from 'node:util'
 import { compactDecrypt, CompactEncrypt, decodeProtectedHeader } from 'jose'
-import { ConfigError } from '../config.js'
+import { ConfigError } from '../../config.js'
 
 /**
  * Private signing keys at rest (`KEY_ENCRYPTION_SECRET`): each stored as a

@@ -1,9 +1,9 @@
 import { createHmac, createPublicKey, type KeyObject } from 'node:crypto'
 import { calculateJwkThumbprint, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose'
-import type { Config, JwtAlgorithm } from '../config.js'
-import { readPrivateKeyFile, type AsymmetricAlgorithm } from '../key-formats/private-key-file.js'
+import type { Config, JwtAlgorithm } from '../../config.js'
+import { readPrivateKeyFile, type AsymmetricAlgorithm } from '../../key-formats/private-key-file.js'
 
-export { KeyFileError, readPrivateKeyFile, type AsymmetricAlgorithm } from '../key-formats/private-key-file.js'
+export { KeyFileError, readPrivateKeyFile, type AsymmetricAlgorithm } from '../../key-formats/private-key-file.js'
 
 /**
  * A signing key ready for jose: imported once as non-extractable CryptoKeys

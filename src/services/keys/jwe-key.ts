@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { compactDecrypt, CompactEncrypt, decodeProtectedHeader, type CryptoKey } from 'jose'
-import type { Config, JweAlgorithm } from '../config.js'
-import { JWE_KEY_BYTES } from '../key-formats/jwe-key.js'
-import type { SettingQueries } from '../storage/settings.js'
+import type { Config, JweAlgorithm } from '../../config.js'
+import { JWE_KEY_BYTES } from '../../key-formats/jwe-key.js'
+import type { SettingQueries } from '../../storage/settings.js'
 
 /** The key that encrypts access tokens when `ACCESS_TOKEN_FORMAT=jwe`: 32 bytes, for `dir` (the A256GCM key itself) or `A256KW` (the key-wrapping key). */
 export interface EncryptionKey {

@@ -1,5 +1,5 @@
-import type { Config } from '../config.js'
-import type { Storage } from '../storage/index.js'
+import type { Config } from '../../config.js'
+import type { Storage } from '../../storage/index.js'
 import { createKeyEncryption, type KeyEncryption } from './key-encryption.js'
 import { ensureActiveKey, importStoredKey, verifiesUntil } from './key-store.js'
 import { jwksDocument, loadPinnedKey, type JwksDocument, type LoadedKey } from './keys.js'

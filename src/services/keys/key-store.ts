@@ -1,9 +1,9 @@
 import { createPrivateKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto'
 import { promisify } from 'node:util'
-import type { Config, JwtAlgorithm } from '../config.js'
-import { checkPrivateKey, KeyFileError, type AsymmetricAlgorithm } from '../key-formats/private-key-file.js'
-import type { Storage } from '../storage/index.js'
-import type { SigningKeyRecord } from '../storage/signing-keys.js'
+import type { Config, JwtAlgorithm } from '../../config.js'
+import { checkPrivateKey, KeyFileError, type AsymmetricAlgorithm } from '../../key-formats/private-key-file.js'
+import type { Storage } from '../../storage/index.js'
+import type { SigningKeyRecord } from '../../storage/signing-keys.js'
 import { isEncrypted, secretMissing, type KeyEncryption } from './key-encryption.js'
 import { importAsymmetricKey, importHs256Key, publicJwkOf, thumbprintOf, type LoadedKey } from './keys.js'
 
