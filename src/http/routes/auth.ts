@@ -186,7 +186,8 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
  * best supported match; null when the client said neither (mails are then in English).
  */
 function accountLocale(requested: string | undefined, acceptLanguage: string | undefined): string | null {
-  if (requested === undefined && !acceptLanguage) return null
+  // `*` (what fetch() sends by default) names no language.
+  if (requested === undefined && !/[A-Za-z]{2}/.test(acceptLanguage ?? '')) return null
   return pickLocale(requested, acceptLanguage)
 }
 
