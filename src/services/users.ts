@@ -234,7 +234,8 @@ export function createUserService(deps: {
       if (!config.adminEmail || !config.adminPassword) return 'skipped'
       if ((await storage.users.countActiveAdmins()) > 0) return 'exists'
       if (await storage.users.findByEmail(config.adminEmail)) return 'skipped' // never promote an account someone else registered
-      await create({ email: config.adminEmail, password: config.adminPassword, roles: [ADMIN_ROLE] })
+      // The operator chose this address: it counts as verified (EMAIL_VERIFICATION=required must not lock the admin out).
+      await create({ email: config.adminEmail, password: config.adminPassword, roles: [ADMIN_ROLE], emailVerified: true })
       return 'created'
     },
   }
