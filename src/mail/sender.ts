@@ -60,7 +60,7 @@ export function createMailSender(options: MailSenderOptions): MailSender {
   const queue = createOutboxQueue(options.db)
   const worker = `${hostname().slice(0, 20)}:${process.pid}:${randomUUID().slice(0, 8)}`
   // Longer than one delivery can take, so a live sender never loses its lease mid-send.
-  const leaseMs = options.sendTimeoutSeconds * 1000 * 4 + 5000
+  const leaseMs = options.sendTimeoutSeconds * 1000 * 3 + 5000
   const stats: MailSenderStats = { sent: 0, attemptFailures: 0, failed: 0 }
   let status: 'ok' | 'degraded' = 'ok'
   let timer: NodeJS.Timeout | undefined
