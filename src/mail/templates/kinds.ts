@@ -6,6 +6,12 @@
  * without a link), never as a broken mail in someone's inbox.
  */
 
+/**
+ * Every kind of mail, in the order docs/email-templates.md lists them.
+ *
+ * @example
+ * for (const kind of MAIL_KINDS) templates.render(kind, 'ja', varsFor(kind))
+ */
 export const MAIL_KINDS = [
   'verify_email',
   'email_change_confirm',

@@ -11,7 +11,19 @@ import { checkTemplate, TemplateProblem, templateVariables } from './check-templ
 import { SUPPORTED_LOCALES, type SupportedLocale } from './locales.js'
 import { createRenderer, type Layouts, type MailTemplates } from './render.js'
 
-const BUILTIN_DIR = fileURLToPath(new URL('./builtin/', import.meta.url))
+/**
+ * The built-in files, each by its own URL: `npm run build` copies builtin/ into dist/ (scripts/
+ * copy-assets.mjs), and the packed-package test checks that every file named this way ships.
+ */
+const BUILTIN_FILES = {
+  'en.json': new URL('./builtin/en.json', import.meta.url),
+  'pt-BR.json': new URL('./builtin/pt-BR.json', import.meta.url),
+  'zh-CN.json': new URL('./builtin/zh-CN.json', import.meta.url),
+  'ja.json': new URL('./builtin/ja.json', import.meta.url),
+  'ko.json': new URL('./builtin/ko.json', import.meta.url),
+  'layout.html': new URL('./builtin/layout.html', import.meta.url),
+  'layout.txt': new URL('./builtin/layout.txt', import.meta.url),
+} as const satisfies Record<`${SupportedLocale}.json` | 'layout.html' | 'layout.txt', URL>
 
 /** What a layout may show (render.ts builds exactly these); `label` and `link` are the action's. */
 const LAYOUT_VARIABLES = [
@@ -25,7 +37,7 @@ const LAYOUT_MUST_SHOW = ['paragraphs', 'action', 'link', 'not_you'] as const
 const LAYOUT_FILES = { 'layout.html': 'html', 'layout.txt': 'text' } as const satisfies Record<string, keyof Layouts>
 
 /** Every file name the built-ins have, which is every name an override may use. */
-export const TEMPLATE_FILES: readonly string[] = [...SUPPORTED_LOCALES.map((locale) => `${locale}.json`), ...Object.keys(LAYOUT_FILES)]
+export const TEMPLATE_FILES: readonly string[] = Object.keys(BUILTIN_FILES)
 
 function checkLayout(template: string): string {
   checkTemplate(template, { variables: LAYOUT_VARIABLES, unescaped: true })
@@ -46,10 +58,10 @@ function readCatalogFile(text: string): CatalogPart {
 }
 
 /** Runs `read` on a file's text; a problem becomes one line starting with `prefix` and the file. */
-function readFile<T>(dir: string, file: string, prefix: string, read: (text: string) => T): T {
+function readFile<T>(path: string | URL, file: string, prefix: string, read: (text: string) => T): T {
   let text: string
   try {
-    text = readFileSync(join(dir, file), 'utf8')
+    text = readFileSync(path, 'utf8')
   } catch (error) {
     throw new Error(`${prefix}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
   }
@@ -67,16 +79,17 @@ interface Templates {
 }
 
 function loadBuiltins(): Templates {
-  const prefix = `Built-in mail templates (${BUILTIN_DIR})`
+  const prefix = `Built-in mail templates (${fileURLToPath(new URL('.', BUILTIN_FILES['layout.html']))})`
   const catalogs = {} as Record<SupportedLocale, Catalog>
   for (const locale of SUPPORTED_LOCALES) {
-    catalogs[locale] = readFile(BUILTIN_DIR, `${locale}.json`, prefix, (text) => completeCatalog(readCatalogFile(text)))
+    const file = `${locale}.json` as const
+    catalogs[locale] = readFile(BUILTIN_FILES[file], file, prefix, (text) => completeCatalog(readCatalogFile(text)))
   }
   return {
     catalogs,
     layouts: {
-      html: readFile(BUILTIN_DIR, 'layout.html', prefix, checkLayout),
-      text: readFile(BUILTIN_DIR, 'layout.txt', prefix, checkLayout),
+      html: readFile(BUILTIN_FILES['layout.html'], 'layout.html', prefix, checkLayout),
+      text: readFile(BUILTIN_FILES['layout.txt'], 'layout.txt', prefix, checkLayout),
     },
   }
 }
@@ -103,10 +116,10 @@ function applyOverrides(templates: Templates, dir: string): Templates {
   const layouts = { ...templates.layouts }
   for (const file of overrideFiles(dir, prefix)) {
     if (file === 'layout.html' || file === 'layout.txt') {
-      layouts[LAYOUT_FILES[file]] = readFile(dir, file, prefix, checkLayout)
+      layouts[LAYOUT_FILES[file]] = readFile(join(dir, file), file, prefix, checkLayout)
     } else {
       const locale = file.slice(0, -'.json'.length) as SupportedLocale
-      catalogs[locale] = mergeCatalog(catalogs[locale], readFile(dir, file, prefix, readCatalogFile))
+      catalogs[locale] = mergeCatalog(catalogs[locale], readFile(join(dir, file), file, prefix, readCatalogFile))
     }
   }
   return { catalogs, layouts }

@@ -6,6 +6,13 @@
 export const SUPPORTED_LOCALES = ['en', 'pt-BR', 'zh-CN', 'ja', 'ko'] as const
 export type SupportedLocale = (typeof SUPPORTED_LOCALES)[number]
 
+/**
+ * Whether `x` is exactly one of the built-in tags (use pickLocale to match `pt` or `zh-Hans`).
+ *
+ * @example
+ * isSupportedLocale('pt-BR') // true
+ * isSupportedLocale('pt') // false
+ */
 export function isSupportedLocale(x: string): x is SupportedLocale {
   return (SUPPORTED_LOCALES as readonly string[]).includes(x)
 }

@@ -84,6 +84,13 @@ describe('formatting per locale', () => {
     })
   }
 
+  it('shows a name that looks like a template as it is, never rendering it', () => {
+    const name = '{{app_name}} {{{link}}} {{#x}}'
+    const mail = templates.render('password_reset', 'en', varsFor('password_reset', name))
+    assert.ok(mail.text.includes(`Hi ${name},`))
+    assert.ok(mail.html.includes(`Hi ${name},`))
+  })
+
   it('greets without a name when the account has none', () => {
     const mail = templates.render('password_changed', 'en', varsFor('password_changed', '  '))
     assert.match(mail.text, /^Hi,\n/)
@@ -126,4 +133,27 @@ describe('render picks the locale', () => {
     assert.match(templates.render('password_reset', 'zh-Hans', varsFor('password_reset')).html, /<html lang="zh-CN">/)
     assert.match(templates.render('password_reset', 'de-DE', varsFor('password_reset')).html, /<html lang="en">/)
   })
+})
+
+describe('translations', () => {
+  /** A letter of the locale's own script, so a subject left in English (or in the wrong CJK language) fails. */
+  const SCRIPT: Record<string, RegExp> = {
+    'pt-BR': /[ãõçáéíóúâêô]|\b(sua|seu|conta|senha)\b/i,
+    'zh-CN': /^[^\u3040-\u30ff\uac00-\ud7af]*[\u4e00-\u9fff][^\u3040-\u30ff\uac00-\ud7af]*$/,
+    'ja': /[\u3040-\u30ff]/,
+    'ko': /[\uac00-\ud7af]/,
+  }
+  for (const locale of SUPPORTED_LOCALES.filter((tag) => tag !== 'en')) {
+    it(`${locale} has its own subject and text for every kind, in its own language`, () => {
+      for (const kind of MAIL_KINDS) {
+        const english = templates.render(kind, 'en', varsFor(kind, 'Ana'))
+        const mail = templates.render(kind, locale, varsFor(kind, 'Ana'))
+        assert.notEqual(mail.subject, english.subject, `${kind} subject is the English one`)
+        assert.match(mail.subject, SCRIPT[locale]!, `${kind} subject: ${mail.subject}`)
+        const firstParagraph = mail.text.split('\n\n')[1] ?? ''
+        assert.notEqual(firstParagraph, english.text.split('\n\n')[1], `${kind} text is the English one`)
+        assert.match(firstParagraph, SCRIPT[locale]!, `${kind} text: ${firstParagraph}`)
+      }
+    })
+  }
 })
