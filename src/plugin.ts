@@ -14,6 +14,7 @@ import { adminAuditRoutes } from './http/routes/admin-audit.js'
 import { adminKeyRoutes } from './http/routes/admin-keys.js'
 import { adminUserRoutes } from './http/routes/admin-users.js'
 import { authRoutes } from './http/routes/auth.js'
+import { emailRoutes } from './http/routes/email.js'
 import { healthRoutes } from './http/routes/health.js'
 import { introspectRoutes } from './http/routes/introspect.js'
 import { meRoutes } from './http/routes/me.js'
@@ -64,6 +65,7 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
       await scope.register(async function rateLimited(limited: FastifyInstance) {
         await registerAuthRateLimit(limited, services.config.rateLimitAuth, services.redis)
         await limited.register(authRoutes, { services })
+        await limited.register(emailRoutes, { services })
       })
       await scope.register(meRoutes, { services })
       await scope.register(sessionRoutes, { services })

@@ -26,6 +26,7 @@ const CreateBody = Type.Object(
     full_name: Type.Optional(FullName),
     roles: Type.Optional(Roles),
     active: Type.Optional(Type.Boolean()),
+    email_verified: Type.Optional(Type.Boolean({ description: 'An address the admin vouches for; no verification mail is sent either way (send-verification does)' })),
   },
   { additionalProperties: false },
 )
@@ -38,6 +39,7 @@ const UpdateBody = Type.Object(
     roles: Type.Optional(Roles),
     active: Type.Optional(Type.Boolean()),
     password: Type.Optional(Password),
+    email_verified: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 )
@@ -75,8 +77,8 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
     '/admin/users',
     { schema: { summary: 'Create a user', tags, security, body: CreateBody, response: { 201: UserRef, ...problems(400, 401, 403, 409, 413, 415) } } },
     async (request, reply) => {
-      const { full_name: fullName, ...rest } = request.body
-      const user = await services.users.adminCreate({ ...rest, fullName })
+      const { full_name: fullName, email_verified: emailVerified, ...rest } = request.body
+      const user = await services.users.adminCreate({ ...rest, fullName, emailVerified })
       request.auditNote = { targetId: user.id }
       return reply.code(201).send(toUserWire(user))
     },
@@ -101,8 +103,8 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
       },
     },
     async (request) => {
-      const { full_name: fullName, ...rest } = request.body
-      return toUserWire(await services.users.adminUpdate(request.params.id, { ...rest, fullName }))
+      const { full_name: fullName, email_verified: emailVerified, ...rest } = request.body
+      return toUserWire(await services.users.adminUpdate(request.params.id, { ...rest, fullName, emailVerified }))
     },
   )
 
@@ -112,6 +114,42 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
     async (request, reply) => {
       await services.users.adminDelete(request.params.id)
       return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/admin/users/:id/send-verification',
+    {
+      schema: {
+        summary: 'Send a verification link to the user\'s address (or pending address)',
+        description: '202 also when the address is already verified (nothing is sent) or RATE_LIMIT_EMAIL holds the mail back.',
+        tags,
+        security,
+        params: IdParams,
+        response: { 202: Type.Object({ status: Type.Literal('accepted') }), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await services.email.requestVerification(request.params.id)
+      return reply.code(202).send({ status: 'accepted' as const })
+    },
+  )
+
+  app.post(
+    '/admin/users/:id/send-password-reset',
+    {
+      schema: {
+        summary: 'Send a password reset link to the user',
+        description: '400 `validation_failed` when the account has no address or is deactivated; 202 otherwise (RATE_LIMIT_EMAIL may hold the mail back).',
+        tags,
+        security,
+        params: IdParams,
+        response: { 202: Type.Object({ status: Type.Literal('accepted') }), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await services.email.adminPasswordReset(request.params.id)
+      return reply.code(202).send({ status: 'accepted' as const })
     },
   )
 

@@ -36,6 +36,9 @@ export function describeUsers(suite: Suite): void {
         createdAt: T0,
         updatedAt: T0,
         lastLoginAt: null,
+        emailVerified: false,
+        pendingEmail: null,
+        locale: null,
       })
     })
 
