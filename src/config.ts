@@ -84,9 +84,15 @@ export interface Config {
   workers: number
   /** `AUDIT_RETENTION`: seconds audit events are kept; 0 keeps them forever. */
   auditRetention: number
-  /** `KEY_ENCRYPTION_SECRET`: when set, private signing keys kept in the database are encrypted with it. */
+  /** `KEY_ENCRYPTION_SECRET`: when set, private signing keys (and TOTP secrets) kept in the database are encrypted with it. */
   keyEncryptionSecret: string | undefined
+  /** `MFA`: who must have a second factor; those without one get a token that can only enrol (docs/mfa.md). */
+  mfa: MfaPolicy
+  /** `MFA_ISSUER`: the issuer an authenticator app shows beside a TOTP account. */
+  mfaIssuer: string
 }
+
+export type MfaPolicy = 'optional' | 'required_for_admins' | 'required'
 
 /** The defaults of API.md's settings table, plus Tessera's additions. */
 const DEFAULTS = {
@@ -120,6 +126,8 @@ const DEFAULTS = {
   COMPAT_ROUTES: 'off',
   WORKERS: '1',
   AUDIT_RETENTION: '90d',
+  MFA: 'optional',
+  MFA_ISSUER: 'Tessera',
 } as const
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
@@ -256,6 +264,13 @@ function keyEncryptionSecret(env: Env): string | undefined {
   return secret
 }
 
+/** Shown by authenticator apps and carried in the otpauth URI's label, where `:` separates issuer and account. */
+function mfaIssuer(env: Env): string {
+  const issuer = read(env, 'MFA_ISSUER')
+  if (issuer.length > 64 || issuer.includes(':') || /[\p{Cc}\p{Cf}]/u.test(issuer)) throw new ConfigError('MFA_ISSUER', 'expected at most 64 characters, without ":" or control characters')
+  return issuer
+}
+
 /**
  * Reads and checks every setting. Only this function reads the environment.
  *
@@ -347,6 +362,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     workers: workers(env),
     auditRetention: duration(env, 'AUDIT_RETENTION'),
     keyEncryptionSecret: keyEncryptionSecret(env),
+    mfa: oneOf(env, 'MFA', ['optional', 'required_for_admins', 'required'] as const),
+    mfaIssuer: mfaIssuer(env),
   }
   if (config.refreshTokenTtl <= config.accessTokenTtl) {
     throw new ConfigError('REFRESH_TOKEN_TTL', 'must be longer than ACCESS_TOKEN_TTL')

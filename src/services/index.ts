@@ -9,6 +9,9 @@ import { pruneExpiredKeys } from './key-store.js'
 import { createSigningKeyService, type SigningKeyService } from './signing-keys.js'
 import type { JwksDocument } from './keys.js'
 import { createCsrfTokens, loadCsrfKey, type CsrfTokens } from './csrf.js'
+import { createMfaChallenge, type MfaChallenge, type PasskeyAnswerVerifier } from './factors/challenge.js'
+import { createTotpEnrolment, type TotpEnrolment } from './factors/enrolment.js'
+import { createFactorSecrets } from './factors/factor-secrets.js'
 import { createLogin, type Login } from './login.js'
 import { createLoginFailures } from './login-failures.js'
 import { createRedisLoginFailures } from './login-failures-redis.js'
@@ -29,6 +32,10 @@ export interface Services {
   sessions: SessionService
   users: UserService
   login: Login
+  /** The second step of a login with a second factor (issue 18). */
+  mfa: MfaChallenge
+  /** A user's own TOTP factor and recovery codes; the admin reset. */
+  totp: TotpEnrolment
   /** Security events (issue 7): recorded by the HTTP layer and the CLI, read by GET /admin/audit. */
   audit: AuditLog
   /** The signing keys: the active one, and retired ones still verifying. */
@@ -56,6 +63,8 @@ export interface ServiceDeps {
    * the test harness lowers it for tests that are not about hashing. Never lower it in production.
    */
   passwordHashCost?: Argon2Cost
+  /** Answers `{mfa_token, passkey}` at POST /auth/mfa/challenge (the passkeys branch supplies it). */
+  verifyPasskey?: PasskeyAnswerVerifier
 }
 
 /** How long start-up waits for Redis before serving without it (failing closed). */
@@ -96,7 +105,10 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   const sessions = createSessionService({ config, storage, accessTokens, revocation, successorKey: await loadSuccessorKey(storage.settings), now })
   const users = createUserService({ config, storage, passwords, sessions, now })
   const failures = redis ? createRedisLoginFailures(redis.commands, redis.prefix, config.loginFailureLimit) : createLoginFailures(config.loginFailureLimit, now)
-  const login = createLogin({ storage, passwords, failures, sessions, now })
+  const secrets = await createFactorSecrets(config, storage.settings)
+  const mfa = createMfaChallenge({ config, storage, secrets, failures, sessions, now, ...(deps.verifyPasskey ? { verifyPasskey: deps.verifyPasskey } : {}) })
+  const totp = createTotpEnrolment({ config, storage, secrets, now })
+  const login = createLogin({ storage, passwords, failures, sessions, mfa, now })
   const audit = createAuditLog({ storage, retentionSeconds: config.auditRetention, now, onError })
   const csrf = createCsrfTokens(await loadCsrfKey(storage.settings))
 
@@ -105,7 +117,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     const at = now()
     // A revoked session is kept as long as its access tokens could live, so reuse of its refresh token is still recognised.
     // Keys past their window go too (never the active one): tokens naming them are refused either way.
-    Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs), keys.pinned ? 0 : pruneExpiredKeys(config, storage, at), audit.prune()]).catch(onError)
+    Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs), keys.pinned ? 0 : pruneExpiredKeys(config, storage, at), audit.prune(), storage.mfaTokens.prune(at)]).catch(onError)
   }, SWEEP_INTERVAL_MS)
   sweeper.unref()
 
@@ -118,6 +130,8 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     sessions,
     users,
     login,
+    mfa,
+    totp,
     audit,
     keys,
     signingKeys: createSigningKeyService({ config, storage, now, keys }),
