@@ -11,7 +11,6 @@ import { createUserQueries, type UserQueries } from './users.js'
 import { createLastAdminGuard, type LastAdminGuard } from './last-admin.js'
 import { createMfaFactorQueries, type MfaFactorQueries } from './mfa-factors.js'
 import { createMfaTokenQueries, type MfaTokenQueries } from './mfa-tokens.js'
-import { deletePasskeys } from './passkeys-count.js'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
 
@@ -31,8 +30,6 @@ export interface Storage {
   mfaFactors: MfaFactorQueries
   /** `mfa_token`s of logins waiting for a second factor. */
   mfaTokens: MfaTokenQueries
-  /** Removes every passkey of a user (admin MFA reset); see passkeys-count.ts. */
-  deletePasskeys(userId: string): Promise<number>
   ping(): Promise<void>
   close(): Promise<void>
   /** Present on PostgreSQL: LISTEN/NOTIFY, the revocation channel when there is no Redis. */
@@ -88,7 +85,6 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     auditEvents: createAuditEventQueries(db),
     mfaFactors: createMfaFactorQueries(db),
     mfaTokens: createMfaTokenQueries(db),
-    deletePasskeys: (userId) => deletePasskeys(db, userId),
     ping: connection.ping,
     close: connection.close,
     ...(connection.listen ? { listen: connection.listen } : {}),
