@@ -39,6 +39,8 @@ describe('loadConfig', () => {
     assert.deepEqual(config.loginFailureLimit, { max: 10, windowSeconds: 900 })
     assert.deepEqual(config.rateLimitAuth, { max: 100, windowSeconds: 60 })
     assert.equal(config.registration, 'open')
+    assert.equal(config.mfa, 'optional')
+    assert.equal(config.mfaIssuer, 'Tessera')
     assert.ok(Object.isFrozen(config))
   })
 
@@ -119,6 +121,9 @@ describe('loadConfig refuses a bad setting', () => {
     { name: 'DATABASE_URL=ftp://x', env: { DATABASE_URL: 'ftp://x' }, variable: 'DATABASE_URL' },
     { name: 'ADMIN_EMAIL without ADMIN_PASSWORD', env: { ADMIN_EMAIL: 'lonely@example.com' }, variable: 'ADMIN_PASSWORD' },
     { name: 'ADMIN_PASSWORD shorter than 8 characters', env: { ADMIN_EMAIL: 'short@example.com', ADMIN_PASSWORD: 'short' }, variable: 'ADMIN_PASSWORD' },
+    { name: 'MFA=always', env: { MFA: 'always' }, variable: 'MFA' },
+    { name: 'MFA_ISSUER with a colon', env: { MFA_ISSUER: 'Acme: Login' }, variable: 'MFA_ISSUER' },
+    { name: 'MFA_ISSUER of 65 characters', env: { MFA_ISSUER: 'x'.repeat(65) }, variable: 'MFA_ISSUER' },
     { name: 'JWT_ALGORITHM=none', env: { JWT_ALGORITHM: 'none' }, variable: 'JWT_ALGORITHM' },
     { name: 'JWT_ALGORITHM=RS512', env: { JWT_ALGORITHM: 'RS512' }, variable: 'JWT_ALGORITHM' },
     // JWE (formerly test/http/jwe-tokens.test.ts)

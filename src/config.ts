@@ -84,8 +84,12 @@ export interface Config {
   workers: number
   /** `AUDIT_RETENTION`: seconds audit events are kept; 0 keeps them forever. */
   auditRetention: number
-  /** `KEY_ENCRYPTION_SECRET`: when set, private signing keys kept in the database are encrypted with it. */
+  /** `KEY_ENCRYPTION_SECRET`: when set, private signing keys (and TOTP secrets) kept in the database are encrypted with it. */
   keyEncryptionSecret: string | undefined
+  /** `MFA`: who must have a second factor; those without one get a token that can only enrol (docs/mfa.md). */
+  mfa: MfaPolicy
+  /** `MFA_ISSUER`: the issuer an authenticator app shows beside a TOTP account. */
+  mfaIssuer: string
   // ---- accounts over email (issue 16, docs/email.md) ----
   /** `PUBLIC_URL`: the base of links in mails, without a trailing slash. */
   publicUrl: string
@@ -108,6 +112,8 @@ export interface Config {
   /** Seconds one SMTP delivery may take (connect, greeting, each reply). */
   mailSendTimeout: number
 }
+
+export type MfaPolicy = 'optional' | 'required_for_admins' | 'required'
 
 /** The defaults of API.md's settings table, plus Tessera's additions. */
 const DEFAULTS = {
@@ -141,6 +147,8 @@ const DEFAULTS = {
   COMPAT_ROUTES: 'off',
   WORKERS: '1',
   AUDIT_RETENTION: '90d',
+  MFA: 'optional',
+  MFA_ISSUER: 'Tessera',
   MAIL_URL: 'log',
   MAIL_FROM: 'Tessera <no-reply@localhost>',
   EMAIL_VERIFICATION: 'optional',
@@ -308,6 +316,13 @@ function keyEncryptionSecret(env: Env): string | undefined {
   return secret
 }
 
+/** Shown by authenticator apps and carried in the otpauth URI's label, where `:` separates issuer and account. */
+function mfaIssuer(env: Env): string {
+  const issuer = read(env, 'MFA_ISSUER')
+  if (issuer.length > 64 || issuer.includes(':') || /[\p{Cc}\p{Cf}]/u.test(issuer)) throw new ConfigError('MFA_ISSUER', 'expected at most 64 characters, without ":" or control characters')
+  return issuer
+}
+
 /** `PUBLIC_URL`: an http(s) origin with an optional path; default `http://HOST:PORT`. */
 function publicUrl(env: Env, host: string, port: number): string {
   const raw = optional(env, 'PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
@@ -441,6 +456,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     workers: workers(env),
     auditRetention: duration(env, 'AUDIT_RETENTION'),
     keyEncryptionSecret: keyEncryptionSecret(env),
+    mfa: oneOf(env, 'MFA', ['optional', 'required_for_admins', 'required'] as const),
+    mfaIssuer: mfaIssuer(env),
     ...emailSettings(env),
   }
   if (config.refreshTokenTtl <= config.accessTokenTtl) {

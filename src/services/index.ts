@@ -9,6 +9,9 @@ import { pruneExpiredKeys } from './keys/key-store.js'
 import { createSigningKeyService, type SigningKeyService } from './keys/signing-keys.js'
 import type { JwksDocument } from './keys/keys.js'
 import { createCsrfTokens, loadCsrfKey, type CsrfTokens } from './csrf.js'
+import { createMfaChallenge, type MfaChallenge, type PasskeyAnswerVerifier } from './factors/challenge.js'
+import { createTotpEnrolment, type TotpEnrolment } from './factors/enrolment.js'
+import { createFactorSecrets } from './factors/factor-secrets.js'
 import { createLogin, type Login } from './login.js'
 import { createLoginFailures } from './login-failures.js'
 import { createRedisLoginFailures } from './login-failures-redis.js'
@@ -36,6 +39,10 @@ export interface Services {
   sessions: SessionService
   users: UserService
   login: Login
+  /** The second step of a login with a second factor (issue 18). */
+  mfa: MfaChallenge
+  /** A user's own TOTP factor and recovery codes; the admin reset. */
+  totp: TotpEnrolment
   /** Security events (issue 7): recorded by the HTTP layer and the CLI, read by GET /admin/audit. */
   audit: AuditLog
   /** The signing keys: the active one, and retired ones still verifying. */
@@ -68,6 +75,8 @@ export interface ServiceDeps {
    * the test harness lowers it for tests that are not about hashing. Never lower it in production.
    */
   passwordHashCost?: Argon2Cost
+  /** Answers `{mfa_token, passkey}` at POST /auth/mfa/challenge (the passkeys branch supplies it). */
+  verifyPasskey?: PasskeyAnswerVerifier
   /** Run the background mail sender in this process (servers do; the CLI and plain createServices() do not). */
   sendMail?: boolean
   /** Where the mail sender and the log transport write (MAIL_URL=log logs each mail at info). */
@@ -135,7 +144,10 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     : undefined
   mailSender?.start()
   const failures = redis ? createRedisLoginFailures(redis.commands, redis.prefix, config.loginFailureLimit) : createLoginFailures(config.loginFailureLimit, now)
-  const login = createLogin({ storage, passwords, failures, sessions, requireVerifiedEmail: config.emailVerification === 'required', now })
+  const secrets = await createFactorSecrets(config, storage.settings)
+  const mfa = createMfaChallenge({ config, storage, secrets, failures, sessions, now, ...(deps.verifyPasskey ? { verifyPasskey: deps.verifyPasskey } : {}) })
+  const totp = createTotpEnrolment({ config, storage, secrets, mail: accountMail, now })
+  const login = createLogin({ storage, passwords, failures, sessions, mfa, requireVerifiedEmail: config.emailVerification === 'required', now })
   const audit = createAuditLog({ storage, retentionSeconds: config.auditRetention, now, onError })
   const csrf = createCsrfTokens(await loadCsrfKey(storage.settings))
 
@@ -149,6 +161,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
       storage.sessions.prune(at, at - retentionMs),
       keys.pinned ? 0 : pruneExpiredKeys(config, storage, at),
       audit.prune(),
+      storage.mfaTokens.prune(at),
       emailTokenQueries.prune(storage.db, at),
       mailRateQueries.prune(storage.db, at - config.rateLimitEmail.windowSeconds * 1000),
       outbox.prune(at - Math.max(OUTBOX_RETENTION_MS, config.rateLimitEmail.windowSeconds * 1000)),
@@ -165,6 +178,8 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     sessions,
     users,
     login,
+    mfa,
+    totp,
     audit,
     keys,
     signingKeys: createSigningKeyService({ config, storage, now, keys }),

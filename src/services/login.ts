@@ -1,9 +1,10 @@
 import { hasForbiddenCharacters, normalizeEmail, usernameKey } from '../domain/identifiers.js'
 import { AppError } from '../errors.js'
 import type { Storage } from '../storage/index.js'
+import type { MfaChallenge } from './factors/challenge.js'
 import type { LoginFailures } from './login-failures.js'
 import type { PasswordHasher } from './passwords.js'
-import type { ClientInfo, IssuedTokens, SessionService } from './sessions.js'
+import { PASSWORD_AMR, type ClientInfo, type IssuedTokens, type SessionService } from './sessions.js'
 
 /** Exactly one of `email` or `username`, as the body or the Basic header gave it. */
 export interface LoginCredentials {
@@ -26,11 +27,13 @@ export function createLogin(deps: {
   passwords: PasswordHasher
   failures: LoginFailures
   sessions: SessionService
+  /** The second step (issue 18): whether this account needs a second factor or must enrol one. */
+  mfa: MfaChallenge
   /** EMAIL_VERIFICATION=required: a correct password on an unverified address is refused (issue 16). */
   requireVerifiedEmail?: boolean
   now: () => number
 }): Login {
-  const { storage, passwords, failures, sessions, now } = deps
+  const { storage, passwords, failures, sessions, mfa, now } = deps
 
   return async function login(credentials, client) {
     const byEmail = credentials.email !== undefined
@@ -65,12 +68,16 @@ export function createLogin(deps: {
     if (deps.requireVerifiedEmail && user.email && !user.emailVerified) {
       throw new AppError('email_not_verified', 'Verify your email address first: use the link we sent you', { subjectId: user.id })
     }
-    await failures.clear(failureKey)
-    // Now that we hold the password of a login that succeeds, a legacy or weaker hash goes.
+    // Now that we hold the right password, a legacy or weaker hash goes.
     if (needsRehash) await upgradePasswordHash(user.id, user.passwordHash, credentials.password)
+    const gate = mfa.gate(user)
+    // A second factor is pending: the failure count is NOT cleared, or a guesser holding the
+    // password could reset the code-guessing budget with each login (docs/mfa.md, "Brute force").
+    if (gate.kind === 'challenge') throw await mfa.required(user, gate.methods)
+    await failures.clear(failureKey)
 
     await storage.users.touchLogin(user.id, now())
-    return sessions.start({ ...user, lastLoginAt: now() }, client)
+    return sessions.start({ ...user, lastLoginAt: now() }, client, { amr: PASSWORD_AMR, scope: gate.kind === 'enrol' ? 'mfa_enrollment' : null })
   }
 
   /**

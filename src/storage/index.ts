@@ -9,6 +9,8 @@ import { createSigningKeyQueries, type SigningKeyQueries } from './signing-keys.
 import { createAuditEventQueries, type AuditEventQueries } from './audit-events.js'
 import { createUserQueries, type UserQueries } from './users.js'
 import { createLastAdminGuard, type LastAdminGuard } from './last-admin.js'
+import { createMfaFactorQueries, type MfaFactorQueries } from './mfa-factors.js'
+import { createMfaTokenQueries, type MfaTokenQueries } from './mfa-tokens.js'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
 
@@ -24,6 +26,10 @@ export interface Storage {
   settings: SettingQueries
   signingKeys: SigningKeyQueries
   auditEvents: AuditEventQueries
+  /** TOTP factors and recovery codes (issue 18). */
+  mfaFactors: MfaFactorQueries
+  /** `mfa_token`s of logins waiting for a second factor. */
+  mfaTokens: MfaTokenQueries
   ping(): Promise<void>
   close(): Promise<void>
   /** Present on PostgreSQL: LISTEN/NOTIFY, the revocation channel when there is no Redis. */
@@ -77,6 +83,8 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     settings: createSettingQueries(db, capabilities),
     signingKeys: createSigningKeyQueries(db),
     auditEvents: createAuditEventQueries(db),
+    mfaFactors: createMfaFactorQueries(db, capabilities),
+    mfaTokens: createMfaTokenQueries(db),
     ping: connection.ping,
     close: connection.close,
     ...(connection.listen ? { listen: connection.listen } : {}),

@@ -17,7 +17,7 @@ async function nonFreshToken(url: string, account: Account): Promise<string> {
   return response.body.access_token
 }
 
-const USER_KEYS = ['active', 'created_at', 'email', 'email_verified', 'full_name', 'id', 'last_login_at', 'locale', 'pending_email', 'roles', 'updated_at', 'username']
+const USER_KEYS = ['active', 'created_at', 'email', 'email_verified', 'full_name', 'id', 'last_login_at', 'locale', 'mfa', 'pending_email', 'roles', 'updated_at', 'username']
 
 describe('GET /auth/me', () => {
   let server: RunningServer

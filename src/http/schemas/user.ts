@@ -14,6 +14,10 @@ export const User = Type.Object(
     locale: Type.Union([Type.String(), Type.Null()], { description: 'The language of the account\'s mails (en, pt-BR, zh-CN, ja, ko); null: English' }),
     roles: Type.Array(Type.String()),
     active: Type.Boolean(),
+    mfa: Type.Object(
+      { totp: Type.Boolean({ description: 'TOTP is enabled (confirmed)' }), passkeys: Type.Integer({ minimum: 0, description: 'Passkeys registered' }) },
+      { description: 'Second factors (docs/mfa.md)' },
+    ),
     created_at: Timestamp,
     updated_at: Timestamp,
     last_login_at: Type.Union([Timestamp, Type.Null()]),
@@ -38,6 +42,7 @@ export function toUserWire(user: UserRecord): UserWire {
     locale: user.locale,
     roles: user.roles,
     active: user.active,
+    mfa: { totp: user.mfa.totp, passkeys: user.mfa.passkeys },
     created_at: new Date(user.createdAt).toISOString(),
     updated_at: new Date(user.updatedAt).toISOString(),
     last_login_at: user.lastLoginAt === null ? null : new Date(user.lastLoginAt).toISOString(),
