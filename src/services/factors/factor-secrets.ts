@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { decodeProtectedHeader } from 'jose'
 import type { Config } from '../../config.js'
 import type { SettingQueries } from '../../storage/settings.js'
-import { createKeyEncryption, type KeyEncryption } from '../key-encryption.js'
+import { createKeyEncryption, type KeyEncryption } from '../keys/key-encryption.js'
 
 /**
  * TOTP secrets at rest, through the mechanism that encrypts signing keys (key-encryption.ts:
