@@ -86,6 +86,17 @@ export interface Config {
   auditRetention: number
   /** `KEY_ENCRYPTION_SECRET`: when set, private signing keys kept in the database are encrypted with it. */
   keyEncryptionSecret: string | undefined
+  /** `PUBLIC_URL`: the address people reach this server at, without a trailing slash (links in mails, the WebAuthn relying party). */
+  publicUrl: string
+  /** Passkeys (docs/passkeys.md): the relying party, from `WEBAUTHN_RP_ID`, `WEBAUTHN_RP_NAME`, `WEBAUTHN_ORIGINS`. */
+  webauthn: WebAuthnSettings
+}
+
+/** The WebAuthn relying party: the RP ID credentials are bound to, its display name, and the page origins allowed to use them. */
+export interface WebAuthnSettings {
+  rpId: string
+  rpName: string
+  origins: readonly string[]
 }
 
 /** The defaults of API.md's settings table, plus Tessera's additions. */
@@ -120,6 +131,7 @@ const DEFAULTS = {
   COMPAT_ROUTES: 'off',
   WORKERS: '1',
   AUDIT_RETENTION: '90d',
+  WEBAUTHN_RP_NAME: 'Tessera',
 } as const
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
@@ -347,6 +359,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     workers: workers(env),
     auditRetention: duration(env, 'AUDIT_RETENTION'),
     keyEncryptionSecret: keyEncryptionSecret(env),
+    ...publicUrlAndWebAuthn(env),
   }
   if (config.refreshTokenTtl <= config.accessTokenTtl) {
     throw new ConfigError('REFRESH_TOKEN_TTL', 'must be longer than ACCESS_TOKEN_TTL')
@@ -356,4 +369,45 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     throw new ConfigError('WORKERS', `WORKERS=${config.workers} cannot share DATABASE_URL=${databaseUrl} (each worker would get its own empty database); use a sqlite:<file>, postgres:// or mysql:// database, or WORKERS=1`)
   }
   return Object.freeze(config)
+}
+
+/** An http(s) URL with no path but `/`, no query and no fragment, or undefined. */
+function parseOriginLike(text: string): URL | undefined {
+  try {
+    const url = new URL(text)
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * `PUBLIC_URL` (default `http://HOST:PORT`) and the WebAuthn relying party derived from it:
+ * the RP ID is its hostname (no port), the allowed origin its origin. Every origin must be on
+ * the RP ID or a subdomain of it (WebAuthn §5.1.3 step 8), or browsers would refuse every
+ * ceremony; that is a setting error, found at start.
+ */
+function publicUrlAndWebAuthn(env: Env): { publicUrl: string; webauthn: WebAuthnSettings } {
+  const fallback = `http://${read(env, 'HOST')}:${read(env, 'PORT')}`
+  const publicText = optional(env, 'PUBLIC_URL') ?? fallback
+  const url = parseOriginLike(publicText)
+  if (!url || url.search !== '' || url.hash !== '') throw new ConfigError('PUBLIC_URL', `expected an http:// or https:// URL without query or fragment, got "${publicText}"`)
+  const publicUrl = url.href.replace(/\/$/, '')
+
+  const rpId = (optional(env, 'WEBAUTHN_RP_ID') ?? url.hostname).toLowerCase()
+  if (!/^[a-z0-9.-]+$/.test(rpId) || rpId.startsWith('.') || rpId.endsWith('.')) {
+    throw new ConfigError('WEBAUTHN_RP_ID', `expected a host name without scheme or port (such as example.com), got "${rpId}"`)
+  }
+  const originsText = optional(env, 'WEBAUTHN_ORIGINS')
+  const origins = originsText === undefined ? [url.origin] : originsText.split(',').map((part) => part.trim()).filter((part) => part !== '')
+  for (const [index, origin] of origins.entries()) {
+    const parsed = parseOriginLike(origin)
+    if (!parsed || parsed.origin !== origin.replace(/\/$/, '')) throw new ConfigError('WEBAUTHN_ORIGINS', `item ${index + 1}: expected an origin such as https://app.example.com, got "${origin}"`)
+    origins[index] = parsed.origin
+    if (parsed.hostname !== rpId && !parsed.hostname.endsWith(`.${rpId}`)) {
+      throw new ConfigError('WEBAUTHN_ORIGINS', `${parsed.origin} is not on the relying party ID ${rpId} or a subdomain of it`)
+    }
+  }
+  const rpName = read(env, 'WEBAUTHN_RP_NAME')
+  return { publicUrl, webauthn: Object.freeze({ rpId, rpName, origins: Object.freeze(origins) }) }
 }

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   invalid_json: { status: 400, title: 'Invalid JSON' },
   // Beyond API.md's table (issue 14): errors of the HTTP layer itself, see EXTENSION_CODES and http/transport-errors.ts.
   bad_request: { status: 400, title: 'Bad request' },
+  passkey_invalid: { status: 400, title: 'Passkey invalid' },
   authorization_required: { status: 401, title: 'Authorization required' },
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   token_invalid: { status: 401, title: 'Token invalid' },

@@ -17,6 +17,7 @@ import { authRoutes } from './http/routes/auth.js'
 import { healthRoutes } from './http/routes/health.js'
 import { introspectRoutes } from './http/routes/introspect.js'
 import { meRoutes } from './http/routes/me.js'
+import { passkeyRoutes } from './http/routes/passkeys.js'
 import { sessionRoutes } from './http/routes/sessions.js'
 import { wellKnownRoutes } from './http/routes/well-known.js'
 import { ProblemSchema } from './http/schemas/common.js'
@@ -64,6 +65,7 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
       await scope.register(async function rateLimited(limited: FastifyInstance) {
         await registerAuthRateLimit(limited, services.config.rateLimitAuth, services.redis)
         await limited.register(authRoutes, { services })
+        await limited.register(passkeyRoutes, { services })
       })
       await scope.register(meRoutes, { services })
       await scope.register(sessionRoutes, { services })

@@ -19,6 +19,10 @@ import { createRevocationList, type RevocationList } from './revocation/list.js'
 import { loadSuccessorKey } from './refresh-tokens.js'
 import { createSessionService, type SessionService } from './sessions.js'
 import { createUserService, type UserService } from './users.js'
+import { createPasskeyLogin, type PasskeyLogin } from './factors/passkey-login.js'
+import { createPasskeyAssertions, type PasskeyAssertions } from './factors/passkey-sign-in.js'
+import { createPasskeyService, type PasskeyService } from './factors/passkeys.js'
+import { createWebauthnChallenges } from './factors/webauthn-challenges.js'
 
 export interface Services {
   config: Config
@@ -29,6 +33,12 @@ export interface Services {
   sessions: SessionService
   users: UserService
   login: Login
+  /** A user's passkeys: registration, listing, renaming, removal (docs/passkeys.md). */
+  passkeys: PasskeyService
+  /** Passkey assertions: request options, and verifying one (sign-in or a login's second step). */
+  passkeyAssertions: PasskeyAssertions
+  /** Usernameless sign-in with a passkey. */
+  passkeyLogin: PasskeyLogin
   /** Security events (issue 7): recorded by the HTTP layer and the CLI, read by GET /admin/audit. */
   audit: AuditLog
   /** The signing keys: the active one, and retired ones still verifying. */
@@ -99,13 +109,17 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   const login = createLogin({ storage, passwords, failures, sessions, now })
   const audit = createAuditLog({ storage, retentionSeconds: config.auditRetention, now, onError })
   const csrf = createCsrfTokens(await loadCsrfKey(storage.settings))
+  const challenges = createWebauthnChallenges({ storage, now })
+  const passkeys = createPasskeyService({ webauthn: config.webauthn, storage, challenges, now })
+  const passkeyAssertions = createPasskeyAssertions({ webauthn: config.webauthn, storage, challenges, failures, now })
+  const passkeyLogin = createPasskeyLogin({ storage, assertions: passkeyAssertions, sessions, now })
 
   const retentionMs = (config.accessTokenTtl + config.jwtLeeway) * 1000
   const sweeper = setInterval(() => {
     const at = now()
     // A revoked session is kept as long as its access tokens could live, so reuse of its refresh token is still recognised.
     // Keys past their window go too (never the active one): tokens naming them are refused either way.
-    Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs), keys.pinned ? 0 : pruneExpiredKeys(config, storage, at), audit.prune()]).catch(onError)
+    Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs), keys.pinned ? 0 : pruneExpiredKeys(config, storage, at), audit.prune(), challenges.prune()]).catch(onError)
   }, SWEEP_INTERVAL_MS)
   sweeper.unref()
 
@@ -118,6 +132,9 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     sessions,
     users,
     login,
+    passkeys,
+    passkeyAssertions,
+    passkeyLogin,
     audit,
     keys,
     signingKeys: createSigningKeyService({ config, storage, now, keys }),

@@ -9,6 +9,8 @@ import { createSigningKeyQueries, type SigningKeyQueries } from './signing-keys.
 import { createAuditEventQueries, type AuditEventQueries } from './audit-events.js'
 import { createUserQueries, type UserQueries } from './users.js'
 import { createLastAdminGuard, type LastAdminGuard } from './last-admin.js'
+import { createPasskeyQueries, type PasskeyQueries } from './passkeys.js'
+import { createWebauthnChallengeQueries, type WebauthnChallengeQueries } from './webauthn-challenges.js'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
 
@@ -24,6 +26,8 @@ export interface Storage {
   settings: SettingQueries
   signingKeys: SigningKeyQueries
   auditEvents: AuditEventQueries
+  passkeys: PasskeyQueries
+  webauthnChallenges: WebauthnChallengeQueries
   ping(): Promise<void>
   close(): Promise<void>
   /** Present on PostgreSQL: LISTEN/NOTIFY, the revocation channel when there is no Redis. */
@@ -77,6 +81,8 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     settings: createSettingQueries(db, capabilities),
     signingKeys: createSigningKeyQueries(db),
     auditEvents: createAuditEventQueries(db),
+    passkeys: createPasskeyQueries(db),
+    webauthnChallenges: createWebauthnChallengeQueries(db),
     ping: connection.ping,
     close: connection.close,
     ...(connection.listen ? { listen: connection.listen } : {}),

@@ -48,6 +48,13 @@ const EVENTS: Record<string, { success?: Outcome; failures?: Record<string, Outc
   'DELETE /admin/users/:id': { success: { type: 'admin.user_deleted', targetFromParams: true } },
   'POST /admin/users/:id/logout': { success: { type: 'admin.user_logged_out', targetFromParams: true } },
   'POST /admin/keys/rotate': { success: { type: 'admin.key_rotated' } },
+  'POST /auth/passkeys': { success: { type: 'passkey.added' }, failures: { passkey_invalid: { type: 'passkey.add_failed' } } },
+  'PATCH /auth/passkeys/:id': { success: { type: 'passkey.renamed' } },
+  'DELETE /auth/passkeys/:id': { success: { type: 'passkey.removed' } },
+  'POST /auth/passkeys/login': {
+    success: { type: 'login.succeeded', details: () => ({ method: 'passkey' }) },
+    failures: { passkey_invalid: { type: 'login.failed', details: () => ({ method: 'passkey' }) }, account_disabled: { type: 'login.failed', details: () => ({ method: 'passkey' }) } },
+  },
 }
 
 const ADMIN_PREFIX = '/admin/'
