@@ -34,7 +34,7 @@ async function setup(now: { value: number }, revoked = new Set<string>(), keys?:
   })
 }
 
-const claims = { userId: 'u1', sessionId: 's1', roles: ['admin'], fresh: true }
+const claims = { userId: 'u1', sessionId: 's1', roles: ['admin'], fresh: true, amr: ['pwd', 'otp'] }
 
 function codeOf(promise: Promise<unknown>): Promise<string> {
   return promise.then(

@@ -14,8 +14,12 @@ export interface AuthContext {
   userId: string
   sessionId: string
   roles: string[]
-  /** True only for tokens issued by a password login (not by a refresh). */
+  /** True only for tokens issued by a login (password, second factor, passkey), never by a refresh. */
   fresh: boolean
+  /** RFC 8176 authentication methods of the session's login: `pwd`, `otp`, `mfa`, `hwk`, `user`. */
+  amr: readonly string[]
+  /** `mfa_enrollment`: the token may only enrol a second factor (MFA policy). */
+  scope?: 'mfa_enrollment'
   tokenId: string
   /** Epoch seconds. */
   issuedAt: number
@@ -27,6 +31,16 @@ export interface AccessTokenClaims {
   sessionId: string
   roles: string[]
   fresh: boolean
+  amr: readonly string[]
+  scope?: 'mfa_enrollment' | null
+}
+
+/** The RFC 8176 values that mean a second factor was shown: a one-time code, a recovery code (`mfa`), a hardware key. */
+const SECOND_FACTOR_AMR = new Set(['otp', 'mfa', 'hwk'])
+
+/** Whether a token's `amr` shows two factors (what `requireAuth({ mfa: true })` asks). */
+export function hasTwoFactors(amr: readonly string[]): boolean {
+  return amr.some((method) => SECOND_FACTOR_AMR.has(method))
 }
 
 export interface AccessTokens {
@@ -143,7 +157,9 @@ export async function createAccessTokens(options: {
       const issuedAt = Math.floor(now() / 1000)
       // Read per token: after a rotation (here or on another instance) the next token uses the new key.
       const key = keys.active()
-      const token = await new SignJWT({ sid: claims.sessionId, roles: claims.roles, fresh: claims.fresh })
+      const payload: JWTPayload = { sid: claims.sessionId, roles: claims.roles, fresh: claims.fresh, amr: [...claims.amr] }
+      if (claims.scope) payload.scope = claims.scope
+      const token = await new SignJWT(payload)
         .setProtectedHeader({ alg: key.algorithm, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
         .setIssuer(config.jwtIssuer)
         .setAudience(config.jwtAudience)
@@ -196,11 +212,24 @@ function translateJoseError(error: unknown): AppError {
 }
 
 function toAuthContext(payload: JWTPayload): AuthContext {
-  const { sub, sid, roles, fresh, jti, iat, exp } = payload as JWTPayload & { sid?: unknown; roles?: unknown; fresh?: unknown }
+  const { sub, sid, roles, fresh, jti, iat, exp, amr, scope } = payload as JWTPayload & { sid?: unknown; roles?: unknown; fresh?: unknown; amr?: unknown; scope?: unknown }
   const rolesOk = Array.isArray(roles) && roles.every((role) => typeof role === 'string')
-  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || !rolesOk || typeof fresh !== 'boolean') {
+  // Tokens signed before amr existed lack it; they all came from password logins.
+  const amrOk = amr === undefined || (Array.isArray(amr) && amr.every((method) => typeof method === 'string'))
+  const scopeOk = scope === undefined || scope === 'mfa_enrollment'
+  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || !rolesOk || typeof fresh !== 'boolean' || !amrOk || !scopeOk) {
     throw new AppError('token_invalid', 'The access token lacks required claims')
   }
   // Frozen: the verified-token cache hands this same object to every request bearing the token.
-  return Object.freeze({ userId: sub, sessionId: sid, roles: Object.freeze([...(roles as string[])]) as string[], fresh, tokenId: jti, issuedAt: iat!, expiresAt: exp! })
+  return Object.freeze({
+    userId: sub,
+    sessionId: sid,
+    roles: Object.freeze([...(roles as string[])]) as string[],
+    fresh,
+    amr: Object.freeze([...((amr as string[] | undefined) ?? ['pwd'])]),
+    ...(scope === 'mfa_enrollment' ? { scope } : {}),
+    tokenId: jti,
+    issuedAt: iat!,
+    expiresAt: exp!,
+  })
 }

@@ -3,7 +3,7 @@ import { AppError } from '../errors.js'
 import type { Storage } from '../storage/index.js'
 import type { LoginFailures } from './login-failures.js'
 import type { PasswordHasher } from './passwords.js'
-import type { ClientInfo, IssuedTokens, SessionService } from './sessions.js'
+import { PASSWORD_AMR, type ClientInfo, type IssuedTokens, type SessionService } from './sessions.js'
 
 /** Exactly one of `email` or `username`, as the body or the Basic header gave it. */
 export interface LoginCredentials {
@@ -64,7 +64,7 @@ export function createLogin(deps: {
     if (needsRehash) await upgradePasswordHash(user.id, user.passwordHash, credentials.password)
 
     await storage.users.touchLogin(user.id, now())
-    return sessions.start({ ...user, lastLoginAt: now() }, client)
+    return sessions.start({ ...user, lastLoginAt: now() }, client, { amr: PASSWORD_AMR })
   }
 
   /**

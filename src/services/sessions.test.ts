@@ -47,7 +47,7 @@ describe('sessions: rotation and the reuse grace (10 s)', () => {
 
   async function start() {
     const user = (await storage.users.findById(userId))!
-    return services.sessions.start(user, client)
+    return services.sessions.start(user, client, { amr: ['pwd', 'otp'] })
   }
 
   it('a refresh rotates: a new token, a non-fresh access token for the same session, the old token marked used', async () => {
@@ -58,6 +58,10 @@ describe('sessions: rotation and the reuse grace (10 s)', () => {
     assert.equal(next.sessionId, first.sessionId)
     const claims = decodeJwt(next.accessToken)
     assert.equal(claims.sid, first.sessionId)
+    // The session's amr survives the refresh; fresh does not.
+    assert.deepEqual(decodeJwt(first.accessToken).amr, ['pwd', 'otp'])
+    assert.deepEqual(claims.amr, ['pwd', 'otp'])
+    assert.equal(claims.fresh, false)
     assert.equal(claims.fresh, false)
     assert.equal((await storage.sessions.findToken(parseRefreshToken(first.refreshToken)!.id))?.usedAt, clock.value)
   })
@@ -132,7 +136,7 @@ describe('sessions: REFRESH_REUSE_GRACE=0', () => {
   })
 
   it('any second presentation is reuse, even in the same millisecond', async () => {
-    const first = await services.sessions.start((await storage.users.findById(userId))!, client)
+    const first = await services.sessions.start((await storage.users.findById(userId))!, client, { amr: ['pwd'] })
     const next = await services.sessions.refresh(first.refreshToken)
     assert.equal(await codeOf(services.sessions.refresh(first.refreshToken)), 'refresh_token_reused')
     assert.equal(await codeOf(services.sessions.refresh(next.refreshToken)), 'token_revoked')
@@ -140,7 +144,7 @@ describe('sessions: REFRESH_REUSE_GRACE=0', () => {
 
   it('of concurrent refreshes of one token exactly one succeeds (20 racers, 10 trials)', async () => {
     for (let trial = 0; trial < 10; trial++) {
-      const first = await services.sessions.start((await storage.users.findById(userId))!, client)
+      const first = await services.sessions.start((await storage.users.findById(userId))!, client, { amr: ['pwd'] })
       const settled = await Promise.allSettled(Array.from({ length: 20 }, () => services.sessions.refresh(first.refreshToken)))
       const won = settled.filter((s) => s.status === 'fulfilled')
       assert.equal(won.length, 1, `trial ${trial}`)

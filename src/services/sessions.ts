@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { AppError } from '../errors.js'
 import type { Config } from '../config.js'
 import type { Storage } from '../storage/index.js'
-import type { RefreshTokenRecord, SessionRecord } from '../storage/sessions.js'
+import type { RefreshTokenRecord, SessionRecord, SessionScope } from '../storage/sessions.js'
 import type { UserRecord } from '../storage/users.js'
 import type { AccessTokens } from './access-tokens.js'
 import { createRefreshToken, parseRefreshToken, refreshTokenWith, secretMatches, successorSecret } from './refresh-tokens.js'
@@ -21,11 +21,32 @@ export interface IssuedTokens {
   refreshToken: string
   sessionId: string
   user: UserRecord
+  /** Set for a session that may only enrol a second factor (MFA policy). */
+  mfaEnrollmentRequired?: boolean
+}
+
+/**
+ * How the user proved who they are (RFC 8176 `amr`): `["pwd"]` password, `["pwd", "otp"]` TOTP,
+ * `["pwd", "mfa"]` recovery code, `["hwk", "user"]` passkey. `scope: 'mfa_enrollment'` makes a
+ * session whose tokens may only enrol a second factor (MFA policy, docs/mfa.md).
+ */
+/** RFC 8176 §2 method values of each way in. */
+export const PASSWORD_AMR: readonly string[] = Object.freeze(['pwd'])
+export const TOTP_AMR: readonly string[] = Object.freeze(['pwd', 'otp'])
+export const RECOVERY_CODE_AMR: readonly string[] = Object.freeze(['pwd', 'mfa'])
+export const PASSKEY_AMR: readonly string[] = Object.freeze(['hwk', 'user'])
+
+export interface SessionStart {
+  amr: readonly string[]
+  scope?: SessionScope | null
 }
 
 export interface SessionService {
-  /** Starts a session for a user who just proved their password. */
-  start(user: UserRecord, client: ClientInfo): Promise<IssuedTokens>
+  /**
+   * Starts a session for a user who just proved who they are. The one place `amr` enters:
+   * every later token of the session (refreshes) carries the same `amr`, with `fresh` false.
+   */
+  start(user: UserRecord, client: ClientInfo, how: SessionStart): Promise<IssuedTokens>
   /** Rotates a refresh token: the old one stops working, reuse past the grace window ends the session. */
   refresh(refreshToken: string): Promise<IssuedTokens>
   /** The session a refresh token belongs to, if the token is genuine and the session live (logout by body). */
@@ -59,9 +80,11 @@ export function createSessionService(deps: {
   const { config, storage, accessTokens, revocation, successorKey, now } = deps
   const refreshTtlMs = config.refreshTokenTtl * 1000
 
-  async function issue(user: UserRecord, sessionId: string, fresh: boolean, refreshToken: string): Promise<IssuedTokens> {
-    const access = await accessTokens.sign({ userId: user.id, sessionId, roles: user.roles, fresh })
-    return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken, sessionId, user }
+  async function issue(user: UserRecord, session: Pick<SessionRecord, 'id' | 'amr' | 'scope'>, fresh: boolean, refreshToken: string): Promise<IssuedTokens> {
+    const access = await accessTokens.sign({ userId: user.id, sessionId: session.id, roles: user.roles, fresh, amr: session.amr, scope: session.scope })
+    const issued: IssuedTokens = { accessToken: access.token, expiresIn: access.expiresIn, refreshToken, sessionId: session.id, user }
+    if (session.scope === 'mfa_enrollment') issued.mfaEnrollmentRequired = true
+    return issued
   }
 
   async function revokeIds(userId: string, ids: string[]): Promise<void> {
@@ -120,11 +143,12 @@ export function createSessionService(deps: {
     if (graceMs === 0 || at - usedAt > graceMs) return refuseAsReuse(session)
     const tip = await tipFrom(row, secret)
     if (tip === undefined) return refuseAsReuse(session)
-    return issue(user, session.id, false, tip)
+    return issue(user, session, false, tip)
   }
 
   return {
-    async start(user, client) {
+    async start(user, client, how) {
+      if (!Array.isArray(how?.amr) || how.amr.length === 0) throw new TypeError('sessions.start: amr must name how the user authenticated')
       const at = now()
       const refresh = createRefreshToken()
       const session: SessionRecord = {
@@ -136,6 +160,8 @@ export function createSessionService(deps: {
         revokedAt: null,
         ip: client.ip,
         userAgent: client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+        amr: [...how.amr],
+        scope: how.scope ?? null,
       }
       await storage.sessions.insertWithToken(session, {
         id: refresh.id,
@@ -146,7 +172,7 @@ export function createSessionService(deps: {
         usedAt: null,
         parentId: null,
       })
-      return issue(user, session.id, true, refresh.token)
+      return issue(user, session, true, refresh.token)
     },
 
     async refresh(refreshToken) {
@@ -165,7 +191,7 @@ export function createSessionService(deps: {
       )
       if (outcome === 'session_ended') throw new AppError('token_revoked', 'This session has ended')
       if (outcome === 'already_used') return repeat(row, secret, session, user, at)
-      return issue(user, session.id, false, next.token)
+      return issue(user, session, false, next.token)
     },
 
     async findByRefreshToken(refreshToken) {

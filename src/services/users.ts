@@ -7,7 +7,7 @@ import { UniqueViolation, type UserChanges, type UserRecord } from '../storage/u
 import type { AuthContext } from './access-tokens.js'
 import type { PasswordHasher } from './passwords.js'
 import { emailProblem, fullNameProblem, normalizeEmail, normalizeFullName, normalizeUsername, passwordProblem, usernameKey, usernameProblem } from '../domain/identifiers.js'
-import type { ClientInfo, IssuedTokens, SessionService } from './sessions.js'
+import { PASSWORD_AMR, type ClientInfo, type IssuedTokens, type SessionService } from './sessions.js'
 
 export interface NewAccount {
   email: string
@@ -139,7 +139,7 @@ export function createUserService(deps: {
       // A registration that hands out tokens is the account's first login (@see issue 13).
       const at = now()
       await storage.users.touchLogin(user.id, at)
-      return sessions.start({ ...user, lastLoginAt: at }, client)
+      return sessions.start({ ...user, lastLoginAt: at }, client, { amr: PASSWORD_AMR })
     },
 
     async updateProfile(auth: AuthContext, changes: ProfileChanges): Promise<UserRecord> {

@@ -30,6 +30,10 @@ export interface SessionsTable {
   revoked_at: number | null
   ip: string | null
   user_agent: string | null
+  /** JSON array of RFC 8176 method names; NULL for sessions from before it (password logins). */
+  amr: string | null
+  /** `mfa_enrollment`: the session may only enrol a second factor (MFA policy); NULL otherwise. */
+  scope: string | null
 }
 
 /** One row per refresh token ever issued for a live session: rotation and reuse detection. */
@@ -94,6 +98,39 @@ export interface AuditEventsTable {
   details: string | null
 }
 
+/** A user's TOTP factor (RFC 6238); at most one per user. */
+export interface MfaTotpTable {
+  user_id: string
+  /** The base32 secret as a compact JWE (services/factor-secrets.ts); never in clear. */
+  secret: string
+  /** 0 until a first code confirmed the enrolment. */
+  confirmed: number
+  /** The time step of the last accepted code (a code works once). */
+  last_used_step: number | null
+  created_at: number
+  confirmed_at: number | null
+}
+
+/** Recovery codes: SHA-256 of each, hex; the codes themselves are shown once and never stored. */
+export interface MfaRecoveryCodesTable {
+  id: string
+  user_id: string
+  code_hash: string
+  created_at: number
+  used_at: number | null
+}
+
+/** The `mfa_token` of a login waiting for its second factor: SHA-256 only, single use, short-lived. */
+export interface MfaTokensTable {
+  token_hash: string
+  user_id: string
+  created_at: number
+  expires_at: number
+  /** Wrong answers given with it; past MFA_TOKEN_ATTEMPTS it is dead. */
+  attempts: number
+  used_at: number | null
+}
+
 /** A passkey (WebAuthn credential) of a user (issue 18). `id` is Tessera's; `credential_id` the authenticator's. */
 export interface PasskeysTable {
   id: string
@@ -135,6 +172,9 @@ export interface Database {
   settings: SettingsTable
   audit_events: AuditEventsTable
   signing_keys: SigningKeysTable
+  mfa_totp: MfaTotpTable
+  mfa_recovery_codes: MfaRecoveryCodesTable
+  mfa_tokens: MfaTokensTable
   passkeys: PasskeysTable
   webauthn_challenges: WebauthnChallengesTable
 }

@@ -11,6 +11,21 @@ export interface SessionRecord {
   revokedAt: number | null
   ip: string | null
   userAgent: string | null
+  /** RFC 8176 methods of the login that started the session; a refresh keeps them. */
+  amr: string[]
+  /** `mfa_enrollment` for a session that may only enrol a second factor, else null. */
+  scope: SessionScope | null
+}
+
+export type SessionScope = 'mfa_enrollment'
+
+/** Sessions stored before amr existed were password logins. */
+const LEGACY_AMR = ['pwd']
+
+function parseAmr(text: string | null): string[] {
+  if (text === null) return [...LEGACY_AMR]
+  const parsed: unknown = JSON.parse(text)
+  return Array.isArray(parsed) ? parsed.filter((value): value is string => typeof value === 'string') : [...LEGACY_AMR]
 }
 
 export interface RefreshTokenRecord {
@@ -46,6 +61,8 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
     ip: row.ip,
     userAgent: row.user_agent,
+    amr: parseAmr(row.amr),
+    scope: row.scope === 'mfa_enrollment' ? 'mfa_enrollment' : null,
   }
 }
 
@@ -78,6 +95,8 @@ export function createSessionQueries(db: Kysely<Database>) {
             revoked_at: null,
             ip: session.ip,
             user_agent: session.userAgent,
+            amr: JSON.stringify(session.amr),
+            scope: session.scope,
           })
           .execute()
         await insertToken(trx, token)

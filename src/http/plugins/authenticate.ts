@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import type { Config } from '../../config.js'
 import { AppError } from '../../errors.js'
-import type { AuthContext } from '../../services/access-tokens.js'
+import { hasTwoFactors, type AuthContext } from '../../services/access-tokens.js'
 import type { Services } from '../../services/index.js'
 import { readCookie } from './cookies.js'
 import { assertCsrfToken, isStateChanging, precheckCsrf } from './csrf.js'
@@ -10,8 +10,16 @@ import { assertCsrfToken, isStateChanging, precheckCsrf } from './csrf.js'
 export interface RequireAuthOptions {
   /** The caller must hold this role (e.g. `'admin'`). */
   role?: string
-  /** The token must come from a password login, not a refresh (sensitive actions). */
+  /** The token must come from a login, not a refresh (sensitive actions). */
   fresh?: boolean
+  /** The token's `amr` must show two factors (`otp`, `mfa` or `hwk`); 401 `mfa_required` otherwise. */
+  mfa?: boolean
+  /**
+   * The route also admits a token restricted to second-factor enrolment (MFA policy). Only
+   * Tessera's enrolment routes, `GET /auth/me` and logout say so; every other route answers
+   * such a token 403 `mfa_enrollment_required`.
+   */
+  enrollment?: boolean
 }
 
 declare module 'fastify' {
@@ -28,7 +36,7 @@ declare module 'fastify' {
   }
 }
 
-const OPTION_KEYS = new Set(['role', 'fresh'])
+const OPTION_KEYS = new Set(['role', 'fresh', 'mfa', 'enrollment'])
 
 /** Checks options once, when the hook is made, not on every request (as hono's `jwt()` does). */
 function assertRequireAuthOptions(options: RequireAuthOptions): void {
@@ -38,7 +46,9 @@ function assertRequireAuthOptions(options: RequireAuthOptions): void {
   if (options.role !== undefined && (typeof options.role !== 'string' || options.role === '')) {
     throw new TypeError('requireAuth: "role" must be a non-empty string')
   }
-  if (options.fresh !== undefined && typeof options.fresh !== 'boolean') throw new TypeError('requireAuth: "fresh" must be a boolean')
+  for (const key of ['fresh', 'mfa', 'enrollment'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw new TypeError(`requireAuth: "${key}" must be a boolean`)
+  }
 }
 
 /** Compiled once: the header patterns for each `TOKEN_SCHEMES` (the hot path reads one of them per request). */
@@ -110,7 +120,9 @@ async function authenticateToken(
 
 function admit(request: FastifyRequest, auth: AuthContext, options: RequireAuthOptions): AuthContext {
   request.auth = auth
+  if (auth.scope === 'mfa_enrollment' && !options.enrollment) throw new AppError('mfa_enrollment_required', 'This account must enrol a second factor first (POST /auth/mfa/totp)')
   if (options.fresh && !auth.fresh) throw new AppError('fresh_token_required', 'This action needs a token from a password login')
+  if (options.mfa && !hasTwoFactors(auth.amr)) throw new AppError('mfa_required', 'This action needs a login with a second factor')
   if (options.role && !auth.roles.includes(options.role)) throw new AppError('forbidden', 'You are not allowed to do this')
   return auth
 }

@@ -85,6 +85,8 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
     code: error.code,
   }
   if (error.errors) body.errors = error.errors
+  // Extension members never override the standard ones.
+  for (const [name, value] of Object.entries(error.extensions ?? {})) if (!(name in body)) body[name] = value
   for (const [name, value] of Object.entries(error.headers ?? {})) reply.header(name, value)
   const challenge = wwwAuthenticate(error)
   // An error that names its own challenge (HTTP Basic for introspection clients, RFC 7617) keeps it.

@@ -168,7 +168,7 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
         // With cookies, the refresh cookie ends the session even once the access cookie has expired.
         const cookie = request.headers.authorization === undefined && config.authCookies && readCookie(request, 'access') === undefined ? readCookie(request, 'refresh') : undefined
         if (cookie !== undefined) return sessionOfRefreshCookie(request, cookie)
-        const auth = await authenticate(services, request)
+        const auth = await authenticate(services, request, { enrollment: true })
         return { id: auth.sessionId, userId: auth.userId }
       })
       request.auditNote = { actorId: session.userId }

@@ -39,6 +39,8 @@ export const ProblemSchema = Type.Object(
     detail: Type.String(),
     code: Type.Union(ERROR_CODE_LIST.map((code) => Type.Literal(code))),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    mfa_token: Type.Optional(Type.String({ description: '`mfa_required` at login: single use, 5 minutes; send it to POST /auth/mfa/challenge' })),
+    methods: Type.Optional(Type.Array(Type.String(), { description: '`mfa_required` at login: the answers the account can give (`totp`, `recovery_code`, `passkey`)' })),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details; `code` is stable and machine-readable.' },
 )

@@ -1,6 +1,6 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import type { Storage } from '../../storage/index.js'
-import type { ClientInfo, IssuedTokens, SessionService } from '../sessions.js'
+import { PASSKEY_AMR, type ClientInfo, type IssuedTokens, type SessionService } from '../sessions.js'
 import type { PasskeyAssertions } from './passkey-sign-in.js'
 
 export type PasskeyLogin = (credential: AuthenticationResponseJSON, client: ClientInfo) => Promise<IssuedTokens>
@@ -16,6 +16,6 @@ export function createPasskeyLogin(deps: { storage: Storage; assertions: Passkey
     const { user } = await assertions.verify(credential, client)
     const at = now()
     await storage.users.touchLogin(user.id, at)
-    return sessions.start({ ...user, lastLoginAt: at }, client)
+    return sessions.start({ ...user, lastLoginAt: at }, client, { amr: PASSKEY_AMR })
   }
 }

@@ -15,6 +15,8 @@ function newSession(overrides: Partial<SessionRecord> = {}): SessionRecord {
     revokedAt: null,
     ip: '203.0.113.7',
     userAgent: 'conformance/1.0',
+    amr: ['pwd', 'otp'],
+    scope: null,
     ...overrides,
   }
 }
