@@ -84,8 +84,12 @@ export interface Config {
   workers: number
   /** `AUDIT_RETENTION`: seconds audit events are kept; 0 keeps them forever. */
   auditRetention: number
-  /** `KEY_ENCRYPTION_SECRET`: when set, private signing keys kept in the database are encrypted with it. */
+  /** `KEY_ENCRYPTION_SECRET`: when set, private signing keys (and TOTP secrets) kept in the database are encrypted with it. */
   keyEncryptionSecret: string | undefined
+  /** `MFA`: who must have a second factor; those without one get a token that can only enrol (docs/mfa.md). */
+  mfa: MfaPolicy
+  /** `MFA_ISSUER`: the issuer an authenticator app shows beside a TOTP account. */
+  mfaIssuer: string
   /** `PUBLIC_URL`: the address people reach this server at, without a trailing slash (links in mails, the WebAuthn relying party). */
   publicUrl: string
   /** Passkeys (docs/passkeys.md): the relying party, from `WEBAUTHN_RP_ID`, `WEBAUTHN_RP_NAME`, `WEBAUTHN_ORIGINS`. */
@@ -98,6 +102,8 @@ export interface WebAuthnSettings {
   rpName: string
   origins: readonly string[]
 }
+
+export type MfaPolicy = 'optional' | 'required_for_admins' | 'required'
 
 /** The defaults of API.md's settings table, plus Tessera's additions. */
 const DEFAULTS = {
@@ -131,6 +137,8 @@ const DEFAULTS = {
   COMPAT_ROUTES: 'off',
   WORKERS: '1',
   AUDIT_RETENTION: '90d',
+  MFA: 'optional',
+  MFA_ISSUER: 'Tessera',
   WEBAUTHN_RP_NAME: 'Tessera',
 } as const
 
@@ -268,6 +276,13 @@ function keyEncryptionSecret(env: Env): string | undefined {
   return secret
 }
 
+/** Shown by authenticator apps and carried in the otpauth URI's label, where `:` separates issuer and account. */
+function mfaIssuer(env: Env): string {
+  const issuer = read(env, 'MFA_ISSUER')
+  if (issuer.length > 64 || issuer.includes(':') || /[\p{Cc}\p{Cf}]/u.test(issuer)) throw new ConfigError('MFA_ISSUER', 'expected at most 64 characters, without ":" or control characters')
+  return issuer
+}
+
 /**
  * Reads and checks every setting. Only this function reads the environment.
  *
@@ -359,6 +374,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     workers: workers(env),
     auditRetention: duration(env, 'AUDIT_RETENTION'),
     keyEncryptionSecret: keyEncryptionSecret(env),
+    mfa: oneOf(env, 'MFA', ['optional', 'required_for_admins', 'required'] as const),
+    mfaIssuer: mfaIssuer(env),
     ...publicUrlAndWebAuthn(env),
   }
   if (config.refreshTokenTtl <= config.accessTokenTtl) {

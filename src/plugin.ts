@@ -13,6 +13,9 @@ import { compatRoutes } from './http/compat-aliases.js'
 import { adminAuditRoutes } from './http/routes/admin-audit.js'
 import { adminKeyRoutes } from './http/routes/admin-keys.js'
 import { adminUserRoutes } from './http/routes/admin-users.js'
+import { adminMfaRoutes } from './http/routes/admin-mfa.js'
+import { mfaRoutes } from './http/routes/mfa.js'
+import { mfaChallengeRoutes } from './http/routes/mfa-challenge.js'
 import { authRoutes } from './http/routes/auth.js'
 import { healthRoutes } from './http/routes/health.js'
 import { introspectRoutes } from './http/routes/introspect.js'
@@ -65,8 +68,11 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
       await scope.register(async function rateLimited(limited: FastifyInstance) {
         await registerAuthRateLimit(limited, services.config.rateLimitAuth, services.redis)
         await limited.register(authRoutes, { services })
+        await limited.register(mfaChallengeRoutes, { services })
         await limited.register(passkeyRoutes, { services })
       })
+      await scope.register(mfaRoutes, { services })
+      await scope.register(adminMfaRoutes, { services })
       await scope.register(meRoutes, { services })
       await scope.register(sessionRoutes, { services })
       await scope.register(adminUserRoutes, { services })

@@ -6,8 +6,9 @@ import { noStore } from './request-info.js'
 import { toTokenResponse } from './schemas/token-response.js'
 
 /**
- * The token response of a sign-in (RFC 6749 §5.1, `no-store`); with AUTH_COOKIES=on the same
- * tokens also go out as cookies. Notes who signed in for the audit log.
+ * The token response of every way in (register, login, refresh, second-factor challenge):
+ * no-store, the actor for the audit log, and with AUTH_COOKIES=on the same tokens as cookies
+ * (the body is unchanged).
  */
 export function sendTokens(services: Services, reply: FastifyReply, issued: IssuedTokens) {
   noStore(reply)

@@ -9,6 +9,9 @@ import { pruneExpiredKeys } from './key-store.js'
 import { createSigningKeyService, type SigningKeyService } from './signing-keys.js'
 import type { JwksDocument } from './keys.js'
 import { createCsrfTokens, loadCsrfKey, type CsrfTokens } from './csrf.js'
+import { createMfaChallenge, type MfaChallenge, type PasskeyAnswerVerifier } from './factors/challenge.js'
+import { createTotpEnrolment, type TotpEnrolment } from './factors/enrolment.js'
+import { createFactorSecrets } from './factors/factor-secrets.js'
 import { createLogin, type Login } from './login.js'
 import { createLoginFailures } from './login-failures.js'
 import { createRedisLoginFailures } from './login-failures-redis.js'
@@ -20,7 +23,7 @@ import { loadSuccessorKey } from './refresh-tokens.js'
 import { createSessionService, type SessionService } from './sessions.js'
 import { createUserService, type UserService } from './users.js'
 import { createPasskeyLogin, type PasskeyLogin } from './factors/passkey-login.js'
-import { createPasskeyAssertions, type PasskeyAssertions } from './factors/passkey-sign-in.js'
+import { createPasskeyAssertions, passkeyAnswerVerifier, type PasskeyAssertions } from './factors/passkey-sign-in.js'
 import { createPasskeyService, type PasskeyService } from './factors/passkeys.js'
 import { createWebauthnChallenges } from './factors/webauthn-challenges.js'
 
@@ -33,6 +36,10 @@ export interface Services {
   sessions: SessionService
   users: UserService
   login: Login
+  /** The second step of a login with a second factor (issue 18). */
+  mfa: MfaChallenge
+  /** A user's own TOTP factor and recovery codes; the admin reset. */
+  totp: TotpEnrolment
   /** A user's passkeys: registration, listing, renaming, removal (docs/passkeys.md). */
   passkeys: PasskeyService
   /** Passkey assertions: request options, and verifying one (sign-in or a login's second step). */
@@ -66,6 +73,8 @@ export interface ServiceDeps {
    * the test harness lowers it for tests that are not about hashing. Never lower it in production.
    */
   passwordHashCost?: Argon2Cost
+  /** Answers `{mfa_token, passkey}` at POST /auth/mfa/challenge (the passkeys branch supplies it). */
+  verifyPasskey?: PasskeyAnswerVerifier
 }
 
 /** How long start-up waits for Redis before serving without it (failing closed). */
@@ -106,12 +115,15 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   const sessions = createSessionService({ config, storage, accessTokens, revocation, successorKey: await loadSuccessorKey(storage.settings), now })
   const users = createUserService({ config, storage, passwords, sessions, now })
   const failures = redis ? createRedisLoginFailures(redis.commands, redis.prefix, config.loginFailureLimit) : createLoginFailures(config.loginFailureLimit, now)
-  const login = createLogin({ storage, passwords, failures, sessions, now })
+  const secrets = await createFactorSecrets(config, storage.settings)
+  const challenges = createWebauthnChallenges({ storage, now })
+  const passkeyAssertions = createPasskeyAssertions({ webauthn: config.webauthn, storage, challenges, failures, now })
+  const mfa = createMfaChallenge({ config, storage, secrets, failures, sessions, now, verifyPasskey: deps.verifyPasskey ?? passkeyAnswerVerifier(passkeyAssertions) })
+  const totp = createTotpEnrolment({ config, storage, secrets, now })
+  const login = createLogin({ storage, passwords, failures, sessions, mfa, now })
   const audit = createAuditLog({ storage, retentionSeconds: config.auditRetention, now, onError })
   const csrf = createCsrfTokens(await loadCsrfKey(storage.settings))
-  const challenges = createWebauthnChallenges({ storage, now })
   const passkeys = createPasskeyService({ webauthn: config.webauthn, storage, challenges, now })
-  const passkeyAssertions = createPasskeyAssertions({ webauthn: config.webauthn, storage, challenges, failures, now })
   const passkeyLogin = createPasskeyLogin({ storage, assertions: passkeyAssertions, sessions, now })
 
   const retentionMs = (config.accessTokenTtl + config.jwtLeeway) * 1000
@@ -119,7 +131,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     const at = now()
     // A revoked session is kept as long as its access tokens could live, so reuse of its refresh token is still recognised.
     // Keys past their window go too (never the active one): tokens naming them are refused either way.
-    Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs), keys.pinned ? 0 : pruneExpiredKeys(config, storage, at), audit.prune(), challenges.prune()]).catch(onError)
+    Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs), keys.pinned ? 0 : pruneExpiredKeys(config, storage, at), audit.prune(), storage.mfaTokens.prune(at), challenges.prune()]).catch(onError)
   }, SWEEP_INTERVAL_MS)
   sweeper.unref()
 
@@ -132,6 +144,8 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     sessions,
     users,
     login,
+    mfa,
+    totp,
     passkeys,
     passkeyAssertions,
     passkeyLogin,

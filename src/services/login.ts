@@ -1,6 +1,7 @@
 import { hasForbiddenCharacters, normalizeEmail, usernameKey } from '../domain/identifiers.js'
 import { AppError } from '../errors.js'
 import type { Storage } from '../storage/index.js'
+import type { MfaChallenge } from './factors/challenge.js'
 import type { LoginFailures } from './login-failures.js'
 import type { PasswordHasher } from './passwords.js'
 import { PASSWORD_AMR, type ClientInfo, type IssuedTokens, type SessionService } from './sessions.js'
@@ -26,9 +27,11 @@ export function createLogin(deps: {
   passwords: PasswordHasher
   failures: LoginFailures
   sessions: SessionService
+  /** The second step (issue 18): whether this account needs a second factor or must enrol one. */
+  mfa: MfaChallenge
   now: () => number
 }): Login {
-  const { storage, passwords, failures, sessions, now } = deps
+  const { storage, passwords, failures, sessions, mfa, now } = deps
 
   return async function login(credentials, client) {
     const byEmail = credentials.email !== undefined
@@ -59,12 +62,16 @@ export function createLogin(deps: {
     // Told only to someone who knows the password, so it reveals nothing to a guesser. Checked
     // before anything is written: a refused login changes nothing, not even the stored hash (@see issue 13).
     if (!user.active) throw new AppError('account_disabled', 'This account has been deactivated', { subjectId: user.id })
-    await failures.clear(failureKey)
-    // Now that we hold the password of a login that succeeds, a legacy or weaker hash goes.
+    // Now that we hold the right password, a legacy or weaker hash goes.
     if (needsRehash) await upgradePasswordHash(user.id, user.passwordHash, credentials.password)
+    const gate = mfa.gate(user)
+    // A second factor is pending: the failure count is NOT cleared, or a guesser holding the
+    // password could reset the code-guessing budget with each login (docs/mfa.md, "Brute force").
+    if (gate.kind === 'challenge') throw await mfa.required(user, gate.methods)
+    await failures.clear(failureKey)
 
     await storage.users.touchLogin(user.id, now())
-    return sessions.start({ ...user, lastLoginAt: now() }, client, { amr: PASSWORD_AMR })
+    return sessions.start({ ...user, lastLoginAt: now() }, client, { amr: PASSWORD_AMR, scope: gate.kind === 'enrol' ? 'mfa_enrollment' : null })
   }
 
   /**

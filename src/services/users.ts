@@ -5,6 +5,7 @@ import type { Storage } from '../storage/index.js'
 import type { GuardedOutcome } from '../storage/last-admin.js'
 import { UniqueViolation, type UserChanges, type UserRecord } from '../storage/users.js'
 import type { AuthContext } from './access-tokens.js'
+import { mustHaveSecondFactor } from './factors/policy.js'
 import type { PasswordHasher } from './passwords.js'
 import { emailProblem, fullNameProblem, normalizeEmail, normalizeFullName, normalizeUsername, passwordProblem, usernameKey, usernameProblem } from '../domain/identifiers.js'
 import { PASSWORD_AMR, type ClientInfo, type IssuedTokens, type SessionService } from './sessions.js'
@@ -109,6 +110,7 @@ export function createUserService(deps: {
       createdAt: at,
       updatedAt: at,
       lastLoginAt: null,
+      mfa: { totp: false, passkeys: 0 },
     }
     await insertOrConflict(() => storage.users.insert({ ...user, now: at }))
     return user
@@ -139,7 +141,9 @@ export function createUserService(deps: {
       // A registration that hands out tokens is the account's first login (@see issue 13).
       const at = now()
       await storage.users.touchLogin(user.id, at)
-      return sessions.start({ ...user, lastLoginAt: at }, client, { amr: PASSWORD_AMR })
+      // Under an MFA policy that covers the new account, its first session may only enrol a factor.
+      const scope = mustHaveSecondFactor(config.mfa, user) ? 'mfa_enrollment' : null
+      return sessions.start({ ...user, lastLoginAt: at }, client, { amr: PASSWORD_AMR, scope })
     },
 
     async updateProfile(auth: AuthContext, changes: ProfileChanges): Promise<UserRecord> {

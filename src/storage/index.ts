@@ -9,6 +9,9 @@ import { createSigningKeyQueries, type SigningKeyQueries } from './signing-keys.
 import { createAuditEventQueries, type AuditEventQueries } from './audit-events.js'
 import { createUserQueries, type UserQueries } from './users.js'
 import { createLastAdminGuard, type LastAdminGuard } from './last-admin.js'
+import { createMfaFactorQueries, type MfaFactorQueries } from './mfa-factors.js'
+import { createMfaTokenQueries, type MfaTokenQueries } from './mfa-tokens.js'
+import { deletePasskeys } from './passkeys-count.js'
 import { createPasskeyQueries, type PasskeyQueries } from './passkeys.js'
 import { createWebauthnChallengeQueries, type WebauthnChallengeQueries } from './webauthn-challenges.js'
 import type { Kysely } from 'kysely'
@@ -26,6 +29,12 @@ export interface Storage {
   settings: SettingQueries
   signingKeys: SigningKeyQueries
   auditEvents: AuditEventQueries
+  /** TOTP factors and recovery codes (issue 18). */
+  mfaFactors: MfaFactorQueries
+  /** `mfa_token`s of logins waiting for a second factor. */
+  mfaTokens: MfaTokenQueries
+  /** Removes every passkey of a user (admin MFA reset); see passkeys-count.ts. */
+  deletePasskeys(userId: string): Promise<number>
   passkeys: PasskeyQueries
   webauthnChallenges: WebauthnChallengeQueries
   ping(): Promise<void>
@@ -81,6 +90,9 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     settings: createSettingQueries(db, capabilities),
     signingKeys: createSigningKeyQueries(db),
     auditEvents: createAuditEventQueries(db),
+    mfaFactors: createMfaFactorQueries(db),
+    mfaTokens: createMfaTokenQueries(db),
+    deletePasskeys: (userId) => deletePasskeys(db, userId),
     passkeys: createPasskeyQueries(db),
     webauthnChallenges: createWebauthnChallengeQueries(db),
     ping: connection.ping,

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { Database, PasskeysTable } from './database.js'
+import { countPasskeys, deletePasskeys } from './passkeys-count.js'
 import { isUniqueViolation } from './users.js'
 
 export interface PasskeyRecord {
@@ -97,8 +98,7 @@ export function createPasskeyQueries(db: Kysely<Database>) {
     },
 
     async countByUser(userId: string): Promise<number> {
-      const row = await db.selectFrom('passkeys').select((eb) => eb.fn.countAll().as('count')).where('user_id', '=', userId).executeTakeFirst()
-      return Number(row?.count ?? 0)
+      return (await countPasskeys(db, [userId])).get(userId) ?? 0
     },
 
     /** Renames one of the user's passkeys; false when the user has no passkey with that id. */
@@ -114,10 +114,7 @@ export function createPasskeyQueries(db: Kysely<Database>) {
     },
 
     /** Deletes every passkey of the user (admin reset, account deletion); how many there were. */
-    async removeAll(userId: string): Promise<number> {
-      const result = await db.deleteFrom('passkeys').where('user_id', '=', userId).executeTakeFirst()
-      return Number(result.numDeletedRows)
-    },
+    removeAll: (userId: string): Promise<number> => deletePasskeys(db, userId),
 
     /**
      * Records a verified use: the new signature counter and the time. A compare-and-swap on the

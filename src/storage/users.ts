@@ -1,6 +1,14 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely'
 import { usernameKey } from '../domain/identifiers.js'
 import type { Database, UsersTable } from './database.js'
+import { countPasskeys } from './passkeys-count.js'
+
+/** The second factors of a user, as the user object shows them (`mfa`). */
+export interface MfaSummary {
+  /** A confirmed TOTP factor. */
+  totp: boolean
+  passkeys: number
+}
 
 /** A user as services see it: camelCase, parsed roles, real booleans. */
 export interface UserRecord {
@@ -14,6 +22,7 @@ export interface UserRecord {
   createdAt: number
   updatedAt: number
   lastLoginAt: number | null
+  mfa: MfaSummary
 }
 
 export interface NewUser {
@@ -51,7 +60,25 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === '23505' || e?.errno === 1062
 }
 
-function toRecord(row: Selectable<UsersTable>): UserRecord {
+/**
+ * Every user read also reads their factors: one query over `mfa_totp` for the whole batch,
+ * plus the passkey count (passkeys-count.ts). A login takes the same queries whether or not
+ * the account has a factor, so the answer to a wrong password does not depend on it.
+ */
+async function withMfa(db: Kysely<Database>, rows: Selectable<UsersTable>[]): Promise<UserRecord[]> {
+  if (rows.length === 0) return []
+  const ids = rows.map((row) => row.id)
+  const totp = await db.selectFrom('mfa_totp').select('user_id').where('user_id', 'in', ids).where('confirmed', '=', 1).execute()
+  const withTotp = new Set(totp.map((row) => row.user_id))
+  const passkeys = await countPasskeys(db, ids)
+  return rows.map((row) => toRecord(row, { totp: withTotp.has(row.id), passkeys: passkeys.get(row.id) ?? 0 }))
+}
+
+async function oneWithMfa(db: Kysely<Database>, row: Selectable<UsersTable> | undefined): Promise<UserRecord | undefined> {
+  return row && (await withMfa(db, [row]))[0]
+}
+
+function toRecord(row: Selectable<UsersTable>, mfa: MfaSummary): UserRecord {
   return {
     id: row.id,
     email: row.email,
@@ -63,6 +90,7 @@ function toRecord(row: Selectable<UsersTable>): UserRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     lastLoginAt: row.last_login_at === null ? null : Number(row.last_login_at),
+    mfa,
   }
 }
 
@@ -84,17 +112,17 @@ export function createUserQueries(db: Kysely<Database>) {
   return {
     async findById(id: string): Promise<UserRecord | undefined> {
       const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
-      return row && toRecord(row)
+      return oneWithMfa(db, row)
     },
 
     async findByEmail(email: string): Promise<UserRecord | undefined> {
       const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()
-      return row && toRecord(row)
+      return oneWithMfa(db, row)
     },
 
     async findByUsername(username: string): Promise<UserRecord | undefined> {
       const row = await db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst()
-      return row && toRecord(row)
+      return oneWithMfa(db, row)
     },
 
     async insert(user: NewUser): Promise<void> {
@@ -185,7 +213,7 @@ export function createUserQueries(db: Kysely<Database>) {
       if (filter.role) query = query.where(sql<boolean>`roles like ${`%${escapeLike(JSON.stringify(filter.role))}%`} escape '!'`)
       const totalRow = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
       const rows = await query.selectAll().orderBy('created_at').orderBy('id').limit(filter.limit).offset(filter.offset).execute()
-      return { users: rows.map(toRecord), total: Number(totalRow.total) }
+      return { users: await withMfa(db, rows), total: Number(totalRow.total) }
     },
   }
 }

@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeJwt } from 'jose'
 import type { Browser } from 'playwright-core'
-import { api, login, register, type Account } from '../helpers/client.js'
+import { api, login, PASSWORD, register, type Account } from '../helpers/client.js'
+import { enrolTotp, loginForChallenge } from '../helpers/mfa.js'
 import { assertProblem } from '../helpers/problems.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { launchChromium, skipWithoutChromium as skip } from './chromium.js'
@@ -223,6 +224,47 @@ describe('passkeys in Chromium with a virtual authenticator', { skip }, () => {
     const failed = (await auditEventsOf(account.user.id, ['login.failed'])).filter((event) => event.type === 'login.failed' && event.reason === 'passkey_invalid')
     assert.equal(failed.length, FAILURE_LIMIT)
     assert.equal(failed[0]?.details?.method, 'passkey')
+    await phone.close()
+  })
+
+  it('answers a login\'s mfa_required with a passkey (amr pwd+hwk); the user object counts passkeys; the admin reset removes them', { timeout: 30_000 }, async () => {
+    const phone = await device()
+    const account = await register(server.url)
+    await addPasskey(account, phone)
+    assert.equal((await api(server.url, '/auth/me', { token: account.accessToken })).body.mfa.passkeys, 1)
+    // A passkey alone does not change password login: no second step yet.
+    assert.equal((await api(server.url, '/auth/login', { body: { email: account.email, password: PASSWORD } })).status, 200)
+
+    await enrolTotp(server.url, await login(server.url, account.email))
+    const step = await loginForChallenge(server.url, account.email, PASSWORD)
+    assert.deepEqual(step.methods, ['totp', 'recovery_code', 'passkey'])
+
+    // Options limited to this account's passkeys.
+    const options = await api(server.url, '/auth/passkeys/login/options', { body: { mfa_token: step.mfaToken } })
+    assert.equal(options.status, 200, options.text)
+    assert.equal(options.body.allowCredentials.length, 1)
+    const answer = await phone.get(options.body)
+    // That challenge belongs to the login step: it is no usernameless sign-in.
+    const stray = await phone.get((await api(server.url, '/auth/passkeys/login/options', { body: { mfa_token: step.mfaToken } })).body)
+    assertProblem(await signIn(stray), 400, 'passkey_invalid')
+    // And a usernameless sign-in challenge does not answer the step.
+    assertProblem(await api(server.url, '/auth/mfa/challenge', { body: { mfa_token: step.mfaToken, passkey: await assertion(phone) } }), 400, 'passkey_invalid')
+
+    const done = await api(server.url, '/auth/mfa/challenge', { body: { mfa_token: step.mfaToken, passkey: answer } })
+    assert.equal(done.status, 200, done.text)
+    const claims = decodeJwt(done.body.access_token)
+    assert.deepEqual(claims.amr, ['pwd', 'hwk'])
+    assert.equal(claims.fresh, true)
+    assert.deepEqual(done.body.user.mfa, { totp: true, passkeys: 1 })
+    assertProblem(await api(server.url, '/auth/passkeys/login/options', { body: { mfa_token: 'not-a-live-token' } }), 401, 'mfa_code_invalid')
+
+    // The admin reset removes TOTP and every passkey.
+    const admin = await login(server.url, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert.equal((await api(server.url, `/admin/users/${account.user.id}/mfa`, { method: 'DELETE', token: admin.accessToken })).status, 204)
+    const after = await login(server.url, account.email)
+    assert.deepEqual(after.user.mfa, { totp: false, passkeys: 0 })
+    assert.deepEqual((await api(server.url, '/auth/passkeys', { token: after.accessToken })).body.data, [])
+    assertProblem(await signIn(await assertion(phone)), 400, 'passkey_invalid')
     await phone.close()
   })
 })

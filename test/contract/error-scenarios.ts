@@ -7,6 +7,7 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose'
 import { api, login, PASSWORD, uniqueEmail, type Account, type ApiResponse } from '../helpers/client.js'
 import { sessionFrom } from '../helpers/cookies.js'
+import { enrolTotp } from '../helpers/mfa.js'
 import { TEST_JWT_SECRET } from '../helpers/server.js'
 
 export const ADMIN_EMAIL = 'contract-admin@example.com'
@@ -85,6 +86,27 @@ export const SCENARIOS: Scenario[] = [
       const refreshed = await api(url, '/auth/refresh', { body: { refresh_token: user.refreshToken } })
       return api(url, '/auth/password', { method: 'PUT', token: refreshed.body.access_token, body: { current_password: PASSWORD, new_password: 'another password 123' } })
     },
+  },
+  {
+    code: 'mfa_required',
+    request: async ({ url, newUser }) => {
+      const user = await newUser()
+      await enrolTotp(url, user)
+      return api(url, '/auth/login', { body: { email: user.email, password: PASSWORD } })
+    },
+  },
+  { code: 'mfa_code_invalid', request: ({ url }) => api(url, '/auth/mfa/challenge', { body: { mfa_token: 'an unknown mfa token', code: '123456' } }) },
+  {
+    code: 'mfa_already_enabled',
+    request: async ({ url, newUser }) => {
+      const user = await newUser()
+      await enrolTotp(url, user)
+      return api(url, '/auth/mfa/totp', { method: 'POST', token: user.accessToken })
+    },
+  },
+  {
+    code: 'mfa_enrollment_required',
+    provokedBy: { file: 'test/http/mfa-policy.test.ts', why: 'needs MFA=required, which would restrict every account of the scenario server' },
   },
   { code: 'forbidden', request: async ({ url, newUser }) => api(url, '/admin/users', { token: (await newUser()).accessToken }) },
   {

@@ -12,7 +12,7 @@ const ADMIN_PASSWORD = 'admin password 123'
 const NEW_PASSWORD = 'a brand new password 456'
 
 /** Keys a user object must have (API.md "Conventions"). */
-const USER_KEYS = ['id', 'email', 'username', 'full_name', 'roles', 'active', 'created_at', 'updated_at', 'last_login_at']
+const USER_KEYS = ['id', 'email', 'username', 'full_name', 'roles', 'active', 'mfa', 'created_at', 'updated_at', 'last_login_at']
 
 /** A user object has every documented key and nothing that looks like a secret. */
 function assertUserObject(user: Record<string, unknown>): void {

@@ -17,7 +17,7 @@ async function nonFreshToken(url: string, account: Account): Promise<string> {
   return response.body.access_token
 }
 
-const USER_KEYS = ['active', 'created_at', 'email', 'full_name', 'id', 'last_login_at', 'roles', 'updated_at', 'username']
+const USER_KEYS = ['active', 'created_at', 'email', 'full_name', 'id', 'last_login_at', 'mfa', 'roles', 'updated_at', 'username']
 
 describe('GET /auth/me', () => {
   let server: RunningServer

@@ -34,8 +34,17 @@ const EVENTS: Record<string, { success?: Outcome; failures?: Record<string, Outc
   'POST /auth/register': { success: { type: 'user.registered' } },
   'POST /auth/login': {
     success: { type: 'login.succeeded' },
-    failures: { invalid_credentials: { type: 'login.failed' }, account_disabled: { type: 'login.failed' } },
+    failures: { invalid_credentials: { type: 'login.failed' }, account_disabled: { type: 'login.failed' }, mfa_required: { type: 'login.mfa_required' } },
   },
+  'POST /auth/mfa/challenge': {
+    success: { type: 'login.succeeded', details: (request) => ({ second_factor: challengeMethod(request) }) },
+    failures: { mfa_code_invalid: { type: 'mfa.challenge_failed', details: (request) => ({ second_factor: challengeMethod(request) }) } },
+  },
+  'POST /auth/mfa/totp': { success: { type: 'mfa.totp_enrolment_started' } },
+  'POST /auth/mfa/totp/confirm': { success: { type: 'mfa.totp_enabled' }, failures: { mfa_code_invalid: { type: 'mfa.totp_confirm_failed' } } },
+  'DELETE /auth/mfa/totp': { success: { type: 'mfa.totp_disabled' } },
+  'POST /auth/mfa/recovery-codes': { success: { type: 'mfa.recovery_codes_replaced' } },
+  'DELETE /admin/users/:id/mfa': { success: { type: 'admin.mfa_reset', targetFromParams: true } },
   'POST /auth/refresh': { failures: { refresh_token_reused: { type: 'refresh_token.reuse_detected' } } },
   'POST /auth/logout': { success: { type: 'logout', details: (request) => ({ scope: (request.body as { scope?: string } | null)?.scope ?? 'session' }) } },
   'POST /logout/refresh': { success: { type: 'logout', details: () => ({ scope: 'session' }) } },
@@ -55,6 +64,12 @@ const EVENTS: Record<string, { success?: Outcome; failures?: Record<string, Outc
     success: { type: 'login.succeeded', details: () => ({ method: 'passkey' }) },
     failures: { passkey_invalid: { type: 'login.failed', details: () => ({ method: 'passkey' }) }, account_disabled: { type: 'login.failed', details: () => ({ method: 'passkey' }) } },
   },
+}
+
+/** Which kind of answer a challenge gave (a name, never the code). */
+function challengeMethod(request: FastifyRequest): string {
+  const body = (request.body as Record<string, unknown> | null) ?? {}
+  return body.code !== undefined ? 'totp' : body.recovery_code !== undefined ? 'recovery_code' : body.passkey !== undefined ? 'passkey' : 'none'
 }
 
 const ADMIN_PREFIX = '/admin/'

@@ -8,11 +8,12 @@ import type { IssuedTokens } from '../../services/sessions.js'
 import { looksLikeJwt } from '../../services/access-tokens.js'
 import { passwordProblem } from '../../domain/identifiers.js'
 import { authenticate, readBearer } from '../plugins/authenticate.js'
-import { clearAuthCookies, readCookie, setAuthCookies } from '../plugins/cookies.js'
+import { clearAuthCookies, readCookie } from '../plugins/cookies.js'
 import { assertCsrfToken, precheckCsrf } from '../plugins/csrf.js'
-import { clientInfo, noStore } from '../request-info.js'
+import { clientInfo } from '../request-info.js'
+import { sendTokens as sendTokenReply } from '../token-reply.js'
 import { Email, FullName, Password, problems, Username } from '../schemas/common.js'
-import { TokenResponseRef, toTokenResponse } from '../schemas/token-response.js'
+import { TokenResponseRef } from '../schemas/token-response.js'
 
 const RegisterBody = Type.Object(
   { email: Email, password: Password, username: Type.Optional(Username), full_name: Type.Optional(FullName) },
@@ -51,13 +52,8 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const { config } = services
 
-  /** The token response; with AUTH_COOKIES=on the same tokens also go out as cookies (the body is unchanged). */
-  function sendTokens(reply: FastifyReply, issued: IssuedTokens) {
-    noStore(reply)
-    reply.request.auditNote = { actorId: issued.user.id } // who registered or logged in, for the audit log
-    if (config.authCookies) setAuthCookies(reply, config, issued, services.csrf.tokenFor(issued.sessionId))
-    return toTokenResponse(issued)
-  }
+  /** The token response; with AUTH_COOKIES=on the same tokens also go out as cookies (http/token-reply.ts). */
+  const sendTokens = (reply: FastifyReply, issued: IssuedTokens) => sendTokenReply(services, reply, issued)
 
   /**
    * The session of the refresh cookie, after the CSRF checks: the cookie is
@@ -107,6 +103,8 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
         tags: ['auth'],
         security: [{}, { basicAuth: [] }],
         body: LoginBody,
+        description:
+          'With a second factor on the account, a right password answers 401 `mfa_required` whose problem carries `mfa_token` and `methods`: finish at POST /auth/mfa/challenge. Under an `MFA` policy that covers an account without a factor, the token response has `mfa_enrollment_required: true` and a token that may only enrol one (docs/mfa.md).',
         response: { 200: TokenResponseRef, ...problems(400, 401, 403, 413, 415, 429, 503) },
       },
     },

@@ -33,7 +33,8 @@ export async function meRoutes(fastify: FastifyInstance, { services }: { service
   app.get(
     '/auth/me',
     {
-      onRequest: app.requireAuth(),
+      // A token restricted to enrolment may read its user (the SPA shows whom it is enrolling).
+      onRequest: app.requireAuth({ enrollment: true }),
       schema: { summary: 'The current user', tags: ['me'], security, response: { 200: UserRef, ...problems(401) } },
     },
     async (request, reply) => {

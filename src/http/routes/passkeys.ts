@@ -12,7 +12,10 @@ import { sendTokens } from '../token-reply.js'
 const EmptyBody = Type.Object({}, { additionalProperties: false })
 const RegisterBody = Type.Object({ credential: RegistrationCredential, name: Type.Optional(PasskeyName) }, { additionalProperties: false })
 const RenameBody = Type.Object({ name: PasskeyName }, { additionalProperties: false })
-const LoginOptionsBody = Type.Object({}, { additionalProperties: false, description: '`{}`: options for any passkey of this site (usernameless)' })
+const LoginOptionsBody = Type.Object(
+  { mfa_token: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) },
+  { additionalProperties: false, description: '`{}`: options for any passkey of this site (usernameless); `{mfa_token}`: options limited to that account\'s passkeys, for POST /auth/mfa/challenge' },
+)
 const LoginBody = Type.Object({ credential: AuthenticationCredential }, { additionalProperties: false })
 
 /** The option endpoints take `{}`; an empty body is the same. */
@@ -124,15 +127,17 @@ export async function passkeyRoutes(fastify: FastifyInstance, { services }: { se
       preValidation: bodyMayBeEmpty,
       schema: {
         summary: 'Request options for signing in with a passkey (no username needed)',
-        description: 'No `allowCredentials`: the browser offers the discoverable credentials it holds for this site. The challenge works once, for 5 minutes.',
+        description: 'With `{}`, no `allowCredentials`: the browser offers the discoverable credentials it holds for this site. With `{mfa_token}` (from a login\'s 401 `mfa_required`), only that account\'s passkeys; answer with `POST /auth/mfa/challenge {mfa_token, passkey}`. A dead mfa_token is 401 `mfa_code_invalid`. The challenge works once, for 5 minutes.',
         tags,
         body: LoginOptionsBody,
-        response: { 200: RequestOptions, ...problems(400, 413, 415, 429) },
+        response: { 200: RequestOptions, ...problems(400, 401, 413, 415, 429) },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      const mfaToken = request.body.mfa_token
+      const link = mfaToken === undefined ? undefined : await services.mfa.pendingLogin(mfaToken)
       noStore(reply)
-      return services.passkeyAssertions.options()
+      return services.passkeyAssertions.options(link)
     },
   )
 

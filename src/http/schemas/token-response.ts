@@ -10,6 +10,9 @@ export const TokenResponse = Type.Object(
     expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
     refresh_token: Type.String(),
     user: UserRef,
+    mfa_enrollment_required: Type.Optional(
+      Type.Literal(true, { description: 'MFA policy: this account must enrol a second factor; the token only allows the /auth/mfa/totp routes, GET /auth/me and logout' }),
+    ),
   },
   { $id: 'TokenResponse' },
 )
@@ -23,5 +26,6 @@ export function toTokenResponse(issued: IssuedTokens) {
     expires_in: issued.expiresIn,
     refresh_token: issued.refreshToken,
     user: toUserWire(issued.user),
+    ...(issued.mfaEnrollmentRequired ? { mfa_enrollment_required: true as const } : {}),
   }
 }

@@ -11,6 +11,10 @@ export const User = Type.Object(
     full_name: Type.Union([Type.String(), Type.Null()]),
     roles: Type.Array(Type.String()),
     active: Type.Boolean(),
+    mfa: Type.Object(
+      { totp: Type.Boolean({ description: 'TOTP is enabled (confirmed)' }), passkeys: Type.Integer({ minimum: 0, description: 'Passkeys registered' }) },
+      { description: 'Second factors (docs/mfa.md)' },
+    ),
     created_at: Timestamp,
     updated_at: Timestamp,
     last_login_at: Type.Union([Timestamp, Type.Null()]),
@@ -32,6 +36,7 @@ export function toUserWire(user: UserRecord): UserWire {
     full_name: user.fullName,
     roles: user.roles,
     active: user.active,
+    mfa: { totp: user.mfa.totp, passkeys: user.mfa.passkeys },
     created_at: new Date(user.createdAt).toISOString(),
     updated_at: new Date(user.updatedAt).toISOString(),
     last_login_at: user.lastLoginAt === null ? null : new Date(user.lastLoginAt).toISOString(),

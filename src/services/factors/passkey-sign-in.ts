@@ -5,7 +5,8 @@ import type { Storage } from '../../storage/index.js'
 import type { PasskeyRecord } from '../../storage/passkeys.js'
 import type { UserRecord } from '../../storage/users.js'
 import type { LoginFailures } from '../login-failures.js'
-import type { ClientInfo } from '../sessions.js'
+import { PASSWORD_AND_PASSKEY_AMR, type ClientInfo } from '../sessions.js'
+import type { PasskeyAnswerVerifier } from './challenge.js'
 import { userHandleOf } from './passkeys.js'
 import { CHALLENGE_TTL_MS, passkeyInvalid, sha256Hex, type WebauthnChallenges } from './webauthn-challenges.js'
 
@@ -29,12 +30,31 @@ export interface PasskeyAssertions {
    */
   options(link?: MfaLink): Promise<PublicKeyCredentialRequestOptionsJSON>
   /**
-   * Verifies an assertion against a live challenge of the same kind (usernameless when `link` is
-   * undefined, else that login step's). Every failure is `passkey_invalid`; once the account is
-   * known a failure counts toward `LOGIN_FAILURE_LIMIT`, and past the limit even a valid
-   * assertion gets 429, as a password does.
+   * A usernameless sign-in: verifies an assertion against a live sign-in challenge. Every failure
+   * is `passkey_invalid`; once the account is known (the credential is registered) a failure
+   * counts toward `LOGIN_FAILURE_LIMIT`, and past the limit even a valid assertion gets 429, as
+   * a password does.
    */
-  verify(credential: AuthenticationResponseJSON, client: ClientInfo, link?: MfaLink): Promise<VerifiedPasskey>
+  verify(credential: AuthenticationResponseJSON, client: ClientInfo): Promise<VerifiedPasskey>
+  /**
+   * The second step of a password login (`POST /auth/mfa/challenge` with `passkey`): the
+   * challenge must come from options asked with this account's mfa_token, the passkey must be
+   * the account's. `passkey_invalid` otherwise; the caller counts the failure (challenge.ts).
+   */
+  verifyForLoginStep(user: UserRecord, credential: AuthenticationResponseJSON): Promise<VerifiedPasskey>
+}
+
+/**
+ * The passkey answer of `POST /auth/mfa/challenge` (challenge.ts's PasskeyAnswerVerifier): the
+ * password and a passkey of the account, amr `["pwd", "hwk"]`. A `passkey_invalid` it throws
+ * is counted there as a wrong answer.
+ */
+export function passkeyAnswerVerifier(assertions: PasskeyAssertions): PasskeyAnswerVerifier {
+  return async (user, assertion) => {
+    const credential = assertion as AuthenticationResponseJSON
+    await assertions.verifyForLoginStep(user, { ...credential, clientExtensionResults: credential.clientExtensionResults ?? {} })
+    return PASSWORD_AND_PASSKEY_AMR
+  }
 }
 
 /** The same key as a password login's (login.ts), so a passkey and a password share one budget per account and address. */
@@ -60,6 +80,17 @@ export function createPasskeyAssertions(deps: { webauthn: WebAuthnSettings; stor
     }
   }
 
+  /** Why an assertion by this passkey does not verify, or undefined when it does (and its use is then recorded). */
+  async function examine(credential: AuthenticationResponseJSON, challenge: string, passkey: PasskeyRecord): Promise<string | undefined> {
+    // A discoverable credential names its account; it must be the passkey's own.
+    const handle = credential.response.userHandle
+    if (handle !== undefined && handle !== Buffer.from(userHandleOf(passkey.userId)).toString('base64url')) return 'The user handle does not match the passkey'
+    const info = await checkSignature(credential, challenge, passkey)
+    if (!info) return 'The passkey response does not verify (origin, RP ID, signature, counter or user verification)'
+    if (!(await storage.passkeys.recordUse(passkey.id, passkey.counter, info.newCounter, info.credentialBackedUp, now()))) return 'The passkey was used at the same moment elsewhere'
+    return undefined
+  }
+
   return {
     async options(link) {
       const allowCredentials = link ? (await storage.passkeys.listByUser(link.userId)).map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })) : undefined
@@ -68,36 +99,38 @@ export function createPasskeyAssertions(deps: { webauthn: WebAuthnSettings; stor
       return options
     },
 
-    async verify(credential, client, link) {
+    async verify(credential, client) {
       const ceremony = await challenges.consume(credential.response.clientDataJSON, 'authentication')
-      // A challenge answers the kind of step it was issued for: a usernameless sign-in, or that one login step.
-      if ((ceremony.mfaTokenHash ?? null) !== (link?.mfaTokenHash ?? null) || (ceremony.userId ?? null) !== (link?.userId ?? null)) {
-        throw passkeyInvalid('This challenge was issued for another sign-in', link?.userId)
-      }
+      // A sign-in challenge is one issued without a login step; one issued for a login's second step answers only that step.
+      if (ceremony.mfaTokenHash !== null || ceremony.userId !== null) throw passkeyInvalid('This challenge was issued for the second step of a login: answer it at POST /auth/mfa/challenge')
       const passkey = await storage.passkeys.findByCredentialKey(sha256Hex(credential.id))
-      // The account whose budget a failure spends: the login step's, else the credential's owner.
-      const accountId = link?.userId ?? passkey?.userId
-      if (accountId === undefined) throw passkeyInvalid('This passkey is not registered here')
-      const key = accountFailureKey(accountId, client)
+      // The account whose budget a failure spends is the credential's owner; an unknown credential has none.
+      if (!passkey) throw passkeyInvalid('This passkey is not registered here')
+      const key = accountFailureKey(passkey.userId, client)
       await failures.assertAllowed(key).catch((error: unknown) => {
-        throw error instanceof AppError ? new AppError(error.code, error.message, { headers: error.headers, subjectId: accountId }) : error
+        throw error instanceof AppError ? new AppError(error.code, error.message, { headers: error.headers, subjectId: passkey.userId }) : error
       })
-      const fail = async (detail: string): Promise<never> => {
+      const problem = await examine(credential, ceremony.challenge, passkey)
+      if (problem !== undefined) {
         await failures.recordFailure(key)
-        throw passkeyInvalid(detail, accountId)
+        throw passkeyInvalid(problem, passkey.userId)
       }
-      if (!passkey || passkey.userId !== accountId) return fail('This passkey does not belong to this account')
-      // A discoverable credential names its account; it must be the passkey's own.
-      const handle = credential.response.userHandle
-      if (handle !== undefined && handle !== Buffer.from(userHandleOf(passkey.userId)).toString('base64url')) return fail('The user handle does not match the passkey')
-      const info = await checkSignature(credential, ceremony.challenge, passkey)
-      if (!info) return fail('The passkey response does not verify (origin, RP ID, signature, counter or user verification)')
-      if (!(await storage.passkeys.recordUse(passkey.id, passkey.counter, info.newCounter, info.credentialBackedUp, now()))) return fail('The passkey was used at the same moment elsewhere')
       const user = await storage.users.findById(passkey.userId)
-      if (!user) return fail('This passkey is not registered here')
+      if (!user) throw passkeyInvalid('This passkey is not registered here')
       if (!user.active) throw new AppError('account_disabled', 'This account has been deactivated', { subjectId: user.id })
       await failures.clear(key)
-      return { user, passkey: { ...passkey, counter: info.newCounter, lastUsedAt: now() } }
+      return { user, passkey }
+    },
+
+    async verifyForLoginStep(user, credential) {
+      const ceremony = await challenges.consume(credential.response.clientDataJSON, 'authentication')
+      // Only a challenge from options asked with this account's mfa_token answers its login step.
+      if (ceremony.mfaTokenHash === null || ceremony.userId !== user.id) throw passkeyInvalid('This challenge was not issued for this login step', user.id)
+      const passkey = await storage.passkeys.findByCredentialKey(sha256Hex(credential.id))
+      if (!passkey || passkey.userId !== user.id) throw passkeyInvalid('This passkey does not belong to this account', user.id)
+      const problem = await examine(credential, ceremony.challenge, passkey)
+      if (problem !== undefined) throw passkeyInvalid(problem, user.id)
+      return { user, passkey }
     },
   }
 }

@@ -36,6 +36,7 @@ export function describeUsers(suite: Suite): void {
         createdAt: T0,
         updatedAt: T0,
         lastLoginAt: null,
+        mfa: { totp: false, passkeys: 0 },
       })
     })
 
