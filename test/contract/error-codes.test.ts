@@ -32,7 +32,6 @@ const NOT_BUILT_YET: Record<string, string> = {
   email_token_invalid: 'issue 16, accounts over email',
   email_token_expired: 'issue 16, accounts over email',
   email_not_verified: 'issue 16, accounts over email',
-  passkey_invalid: 'issue 18, second factors and passkeys',
 }
 
 describe('error codes', () => {
