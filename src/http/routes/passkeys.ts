@@ -115,7 +115,7 @@ export async function passkeyRoutes(fastify: FastifyInstance, { services }: { se
       schema: { summary: 'Remove one of your passkeys (fresh token)', tags, security, params: IdParams, response: { 204: Type.Null(), ...problems(400, 401, 404) } },
     },
     async (request, reply) => {
-      const passkey = await services.passkeys.remove(request.auth!.userId, request.params.id)
+      const passkey = await services.passkeys.remove(await services.users.requireUser(request.auth!.userId), request.params.id)
       request.auditNote = { details: { passkey_id: passkey.id } }
       return reply.code(204).send(null)
     },

@@ -3,21 +3,23 @@ import { v7 as uuidv7 } from 'uuid'
 import type { WebAuthnSettings } from '../../config.js'
 import { AppError } from '../../errors.js'
 import type { Storage } from '../../storage/index.js'
-import { DuplicateCredential, type PasskeyRecord } from '../../storage/passkeys.js'
+import { createPasskeyQueries, DuplicateCredential, type PasskeyRecord } from '../../storage/passkeys.js'
 import type { UserRecord } from '../../storage/users.js'
 import { defaultPasskeyName } from './passkey-names.js'
+import { notifySecurityEvent } from './passkey-notices.js'
 import { CHALLENGE_TTL_MS, passkeyInvalid, sha256Hex, type WebauthnChallenges } from './webauthn-challenges.js'
 
 /** Registering, listing, renaming and removing a user's passkeys (docs/passkeys.md). */
 export interface PasskeyService {
   /** Creation options for `navigator.credentials.create()`: a discoverable credential, user verification required, none of the user's own again. */
   registrationOptions(user: UserRecord): Promise<PublicKeyCredentialCreationOptionsJSON>
-  /** Verifies the browser's response to those options and stores the passkey. */
+  /** Verifies the browser's response to those options and stores the passkey; the user is told by mail. */
   register(user: UserRecord, credential: RegistrationResponseJSON, name?: string): Promise<PasskeyRecord>
   list(userId: string): Promise<PasskeyRecord[]>
   /** Another user's passkey id is `not_found`, as an unknown one is. */
   rename(userId: string, id: string, name: string): Promise<PasskeyRecord>
-  remove(userId: string, id: string): Promise<PasskeyRecord>
+  /** Removes one of the user's passkeys and tells the user by mail. */
+  remove(user: UserRecord, id: string): Promise<PasskeyRecord>
   count(userId: string): Promise<number>
   /** Every passkey of the user goes (admin reset, account deletion); how many there were. */
   removeAll(userId: string): Promise<number>
@@ -89,7 +91,11 @@ export function createPasskeyService(deps: { webauthn: WebAuthnSettings; storage
         lastUsedAt: null,
       }
       try {
-        await storage.passkeys.insert(passkey)
+        // The passkey and its notice mail commit together (the outbox's rule, issue 16).
+        await storage.db.transaction().execute(async (trx) => {
+          await createPasskeyQueries(trx).insert(passkey)
+          await notifySecurityEvent(trx, { kind: 'passkey_added', user, passkeyName: passkey.name, at })
+        })
       } catch (error) {
         if (error instanceof DuplicateCredential) throw passkeyInvalid('This passkey is already registered', user.id)
         throw error
@@ -105,9 +111,12 @@ export function createPasskeyService(deps: { webauthn: WebAuthnSettings; storage
       return { ...passkey, name }
     },
 
-    async remove(userId, id) {
-      const passkey = await findOwn(userId, id)
-      if (!(await storage.passkeys.remove(userId, id))) throw new AppError('not_found', 'You have no passkey with this id')
+    async remove(user, id) {
+      const passkey = await findOwn(user.id, id)
+      await storage.db.transaction().execute(async (trx) => {
+        if (!(await createPasskeyQueries(trx).remove(user.id, id))) throw new AppError('not_found', 'You have no passkey with this id')
+        await notifySecurityEvent(trx, { kind: 'passkey_removed', user, passkeyName: passkey.name, at: now() })
+      })
       return passkey
     },
 
