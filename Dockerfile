@@ -12,6 +12,8 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# `npm run build` copies the mail templates (not code, so not emitted by tsc) into dist/ with it.
+COPY scripts/copy-assets.mjs ./scripts/
 RUN npm ci --include=dev --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

@@ -40,6 +40,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       now: options.now,
       passwordHashCost: options.passwordHashCost,
       onBackgroundError: (error) => app?.log.error({ err: error }, 'background task failed'),
+      // A server sends the outbox's mails; its log is the app's (created below, so looked up at each call).
+      sendMail: options.sendMail ?? true,
+      log: {
+        info: (fields, message) => app?.log.info(fields, message),
+        warn: (fields, message) => app?.log.warn(fields, message),
+        error: (fields, message) => app?.log.error(fields, message),
+      },
     })
   } catch (error) {
     if (!options.storage) await storage.close()

@@ -90,8 +90,27 @@ export interface Config {
   mfa: MfaPolicy
   /** `MFA_ISSUER`: the issuer an authenticator app shows beside a TOTP account. */
   mfaIssuer: string
-  /** `PUBLIC_URL`: the address people reach this server at, without a trailing slash (links in mails, the WebAuthn relying party). */
+  // ---- accounts over email (issue 16, docs/email.md) ----
+  /** `PUBLIC_URL`: the base of links in mails, without a trailing slash. */
   publicUrl: string
+  /** `MAIL_URL`: `log`, or an `smtp://` / `smtps://` URL for nodemailer. */
+  mailUrl: string
+  mailFrom: string
+  emailVerification: 'off' | 'optional' | 'required'
+  emailChangeConfirmation: boolean
+  /** Link templates with `{token}` in them. */
+  emailLinkVerify: string
+  emailLinkReset: string
+  verifyTokenTtl: number
+  resetTokenTtl: number
+  mailTemplatesDir: string | undefined
+  rateLimitEmail: RateRule
+  /** Attempts to deliver one mail before it is recorded as failed. */
+  mailMaxAttempts: number
+  /** Seconds before the first retry; each further retry waits twice as long (at most an hour). */
+  mailRetryBase: number
+  /** Seconds one SMTP delivery may take (connect, greeting, each reply). */
+  mailSendTimeout: number
   /** Passkeys (docs/passkeys.md): the relying party, from `WEBAUTHN_RP_ID`, `WEBAUTHN_RP_NAME`, `WEBAUTHN_ORIGINS`. */
   webauthn: WebAuthnSettings
 }
@@ -139,6 +158,16 @@ const DEFAULTS = {
   AUDIT_RETENTION: '90d',
   MFA: 'optional',
   MFA_ISSUER: 'Tessera',
+  MAIL_URL: 'log',
+  MAIL_FROM: 'Tessera <no-reply@localhost>',
+  EMAIL_VERIFICATION: 'optional',
+  EMAIL_CHANGE_CONFIRMATION: 'on',
+  VERIFY_TOKEN_TTL: '24h',
+  RESET_TOKEN_TTL: '1h',
+  RATE_LIMIT_EMAIL: '5/1h',
+  MAIL_MAX_ATTEMPTS: '8',
+  MAIL_RETRY_BASE: '30s',
+  MAIL_SEND_TIMEOUT: '30s',
   WEBAUTHN_RP_NAME: 'Tessera',
 } as const
 
@@ -265,6 +294,27 @@ function workers(env: Env): number {
   return integer(env, 'WORKERS', 1, 64)
 }
 
+/** The settings of accounts over email (issue 16). */
+function emailSettings(env: Env) {
+  const base = publicUrl(env, read(env, 'HOST'), integer(env, 'PORT', 0, 65535))
+  return {
+    publicUrl: base,
+    mailUrl: mailUrl(env),
+    mailFrom: mailFrom(env),
+    emailVerification: oneOf(env, 'EMAIL_VERIFICATION', ['off', 'optional', 'required'] as const),
+    emailChangeConfirmation: oneOf(env, 'EMAIL_CHANGE_CONFIRMATION', ['on', 'off'] as const) === 'on',
+    emailLinkVerify: linkTemplate(env, 'EMAIL_LINK_VERIFY', base, `${base}/verify-email?token={token}`),
+    emailLinkReset: linkTemplate(env, 'EMAIL_LINK_RESET', base, `${base}/reset-password?token={token}`),
+    verifyTokenTtl: duration(env, 'VERIFY_TOKEN_TTL', { min: 1 }),
+    resetTokenTtl: duration(env, 'RESET_TOKEN_TTL', { min: 1 }),
+    mailTemplatesDir: optional(env, 'MAIL_TEMPLATES_DIR'),
+    rateLimitEmail: rateRule(env, 'RATE_LIMIT_EMAIL'),
+    mailMaxAttempts: integer(env, 'MAIL_MAX_ATTEMPTS', 1, 100),
+    mailRetryBase: duration(env, 'MAIL_RETRY_BASE', { min: 1 }),
+    mailSendTimeout: duration(env, 'MAIL_SEND_TIMEOUT', { min: 1 }),
+  }
+}
+
 /** `sqlite::memory:` and `sqlite:` (no path) open a private database per connection. */
 function isInMemorySqlite(databaseUrl: string): boolean {
   return databaseUrl === 'sqlite::memory:' || databaseUrl === 'sqlite:'
@@ -281,6 +331,48 @@ function mfaIssuer(env: Env): string {
   const issuer = read(env, 'MFA_ISSUER')
   if (issuer.length > 64 || issuer.includes(':') || /[\p{Cc}\p{Cf}]/u.test(issuer)) throw new ConfigError('MFA_ISSUER', 'expected at most 64 characters, without ":" or control characters')
   return issuer
+}
+
+/** `PUBLIC_URL`: an http(s) origin with an optional path; default `http://HOST:PORT`. */
+function publicUrl(env: Env, host: string, port: number): string {
+  const raw = optional(env, 'PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  try {
+    const url = new URL(raw)
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '') return url.href.replace(/\/+$/, '')
+  } catch {
+    // reported below
+  }
+  throw new ConfigError('PUBLIC_URL', `expected an http:// or https:// URL without query or fragment, got "${raw}"`)
+}
+
+/** `EMAIL_LINK_*`: an http(s) URL holding `{token}` once; `${PUBLIC_URL}` may start it. */
+function linkTemplate(env: Env, name: string, base: string, fallback: string): string {
+  const raw = (optional(env, name) ?? fallback).replaceAll('${PUBLIC_URL}', base)
+  if (raw.split('{token}').length !== 2 || !/^https?:\/\/[^\s]+$/.test(raw)) {
+    throw new ConfigError(name, `expected an http(s) URL containing {token} once, got "${raw}"`)
+  }
+  return raw
+}
+
+function mailUrl(env: Env): string {
+  const raw = read(env, 'MAIL_URL')
+  if (raw === 'log') return raw
+  try {
+    const url = new URL(raw)
+    if ((url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '') return raw
+  } catch {
+    // reported below
+  }
+  // The URL may hold a password: name the scheme only.
+  throw new ConfigError('MAIL_URL', 'expected log, smtp://[user:pass@]host[:port] or smtps://[user:pass@]host[:port]')
+}
+
+function mailFrom(env: Env): string {
+  const raw = read(env, 'MAIL_FROM')
+  if (!/^([^<>\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/.test(raw.trim())) {
+    throw new ConfigError('MAIL_FROM', `expected an address or "Name <address>", got "${raw}"`)
+  }
+  return raw.trim()
 }
 
 /**
@@ -376,7 +468,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     keyEncryptionSecret: keyEncryptionSecret(env),
     mfa: oneOf(env, 'MFA', ['optional', 'required_for_admins', 'required'] as const),
     mfaIssuer: mfaIssuer(env),
-    ...publicUrlAndWebAuthn(env),
+    ...emailSettings(env),
+    webauthn: webauthnSettings(env, publicUrl(env, read(env, 'HOST'), integer(env, 'PORT', 0, 65535))),
   }
   if (config.refreshTokenTtl <= config.accessTokenTtl) {
     throw new ConfigError('REFRESH_TOKEN_TTL', 'must be longer than ACCESS_TOKEN_TTL')
@@ -388,8 +481,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   return Object.freeze(config)
 }
 
-/** An http(s) URL with no path but `/`, no query and no fragment, or undefined. */
-function parseOriginLike(text: string): URL | undefined {
+/** An http(s) URL, or undefined. */
+function parseHttpUrl(text: string): URL | undefined {
   try {
     const url = new URL(text)
     return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined
@@ -399,18 +492,13 @@ function parseOriginLike(text: string): URL | undefined {
 }
 
 /**
- * `PUBLIC_URL` (default `http://HOST:PORT`) and the WebAuthn relying party derived from it:
- * the RP ID is its hostname (no port), the allowed origin its origin. Every origin must be on
- * the RP ID or a subdomain of it (WebAuthn §5.1.3 step 8), or browsers would refuse every
- * ceremony; that is a setting error, found at start.
+ * The WebAuthn relying party, from `PUBLIC_URL` unless set: the RP ID is its hostname (no
+ * port), the allowed origin its origin. Every origin must be on the RP ID or a subdomain of it
+ * (WebAuthn §5.1.3 step 8), or browsers would refuse every ceremony; that is a setting error,
+ * found at start.
  */
-function publicUrlAndWebAuthn(env: Env): { publicUrl: string; webauthn: WebAuthnSettings } {
-  const fallback = `http://${read(env, 'HOST')}:${read(env, 'PORT')}`
-  const publicText = optional(env, 'PUBLIC_URL') ?? fallback
-  const url = parseOriginLike(publicText)
-  if (!url || url.search !== '' || url.hash !== '') throw new ConfigError('PUBLIC_URL', `expected an http:// or https:// URL without query or fragment, got "${publicText}"`)
-  const publicUrl = url.href.replace(/\/$/, '')
-
+function webauthnSettings(env: Env, publicUrl: string): WebAuthnSettings {
+  const url = new URL(publicUrl)
   const rpId = (optional(env, 'WEBAUTHN_RP_ID') ?? url.hostname).toLowerCase()
   if (!/^[a-z0-9.-]+$/.test(rpId) || rpId.startsWith('.') || rpId.endsWith('.')) {
     throw new ConfigError('WEBAUTHN_RP_ID', `expected a host name without scheme or port (such as example.com), got "${rpId}"`)
@@ -418,13 +506,12 @@ function publicUrlAndWebAuthn(env: Env): { publicUrl: string; webauthn: WebAuthn
   const originsText = optional(env, 'WEBAUTHN_ORIGINS')
   const origins = originsText === undefined ? [url.origin] : originsText.split(',').map((part) => part.trim()).filter((part) => part !== '')
   for (const [index, origin] of origins.entries()) {
-    const parsed = parseOriginLike(origin)
+    const parsed = parseHttpUrl(origin)
     if (!parsed || parsed.origin !== origin.replace(/\/$/, '')) throw new ConfigError('WEBAUTHN_ORIGINS', `item ${index + 1}: expected an origin such as https://app.example.com, got "${origin}"`)
     origins[index] = parsed.origin
     if (parsed.hostname !== rpId && !parsed.hostname.endsWith(`.${rpId}`)) {
       throw new ConfigError('WEBAUTHN_ORIGINS', `${parsed.origin} is not on the relying party ID ${rpId} or a subdomain of it`)
     }
   }
-  const rpName = read(env, 'WEBAUTHN_RP_NAME')
-  return { publicUrl, webauthn: Object.freeze({ rpId, rpName, origins: Object.freeze(origins) }) }
+  return Object.freeze({ rpId, rpName: read(env, 'WEBAUTHN_RP_NAME'), origins: Object.freeze(origins) })
 }

@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   invalid_json: { status: 400, title: 'Invalid JSON' },
   // Beyond API.md's table (issue 14): errors of the HTTP layer itself, see EXTENSION_CODES and http/transport-errors.ts.
   bad_request: { status: 400, title: 'Bad request' },
+  email_token_invalid: { status: 400, title: 'Email link invalid' },
+  email_token_expired: { status: 400, title: 'Email link expired' },
   passkey_invalid: { status: 400, title: 'Passkey invalid' },
   authorization_required: { status: 401, title: 'Authorization required' },
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
@@ -22,6 +24,7 @@ export const ERROR_CODES = {
   forbidden: { status: 403, title: 'Forbidden' },
   account_disabled: { status: 403, title: 'Account disabled' },
   registration_disabled: { status: 403, title: 'Registration disabled' },
+  email_not_verified: { status: 403, title: 'Email not verified' },
   // Beyond API.md's table (issue 6 asks for it): listed in EXTENSION_CODES, the OpenAPI enum and docs/errors.md.
   csrf_failed: { status: 403, title: 'CSRF check failed' },
   // Beyond API.md's table (issue 18, MFA policy): a token that may only enrol a second factor used elsewhere.

@@ -17,6 +17,7 @@ import { adminMfaRoutes } from './http/routes/admin-mfa.js'
 import { mfaRoutes } from './http/routes/mfa.js'
 import { mfaChallengeRoutes } from './http/routes/mfa-challenge.js'
 import { authRoutes } from './http/routes/auth.js'
+import { emailRoutes } from './http/routes/email.js'
 import { healthRoutes } from './http/routes/health.js'
 import { introspectRoutes } from './http/routes/introspect.js'
 import { meRoutes } from './http/routes/me.js'
@@ -69,6 +70,7 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
         await registerAuthRateLimit(limited, services.config.rateLimitAuth, services.redis)
         await limited.register(authRoutes, { services })
         await limited.register(mfaChallengeRoutes, { services })
+        await limited.register(emailRoutes, { services })
         await limited.register(passkeyRoutes, { services })
       })
       await scope.register(mfaRoutes, { services })

@@ -12,6 +12,7 @@
 // call needs one), which makes "one refresh per expiry" visible; the browser test uses it.
 
 import { createTesseraClient, localStorageStorage, TesseraError } from '/app/client/index.js'
+import { mountEmailPages } from '/app/email-pages.js'
 
 const params = new URLSearchParams(location.search)
 const mode = params.get('mode') === 'tokens' ? 'tokens' : 'cookies'
@@ -164,12 +165,16 @@ $('logout').addEventListener('click', () => tessera.logout().catch(showError))
 $('mode').textContent = mode === 'cookies' ? 'cookie mode: the tokens are httpOnly cookies this page cannot read' : 'tokens mode: the refresh token is in localStorage'
 
 // On load: a session that outlived the page (the cookies, or the stored refresh token) is picked up with one refresh.
-tessera.restore().then(
-  (user) => {
-    if (user === null) showSignedOut('Not signed in.')
-  },
-  (error) => {
-    showSignedOut('Not signed in.')
-    showError(error)
-  },
-)
+tessera
+  .restore()
+  .then(
+    (user) => {
+      if (user === null) showSignedOut('Not signed in.')
+    },
+    (error) => {
+      showSignedOut('Not signed in.')
+      showError(error)
+    },
+  )
+  // Forgot password, and the pages of the links in the mails (email-pages.js).
+  .then(() => mountEmailPages(tessera, { status, showError, signedOut: $('signed-out') }))

@@ -19,6 +19,8 @@ import { usersListCommand } from './commands/users-list.js'
 import { usersSetPasswordCommand } from './commands/users-set-password.js'
 import { usersSetRoleCommand } from './commands/users-set-role.js'
 import { usersShowCommand } from './commands/users-show.js'
+import { usersVerifyEmailCommand } from './commands/users-verify-email.js'
+import { mailTestCommand } from './commands/mail-test.js'
 import { createOutput } from './output.js'
 
 /**
@@ -42,6 +44,8 @@ const COMMANDS: Command[] = [
   usersDeactivateCommand,
   usersActivateCommand,
   usersDeleteCommand,
+  usersVerifyEmailCommand,
+  mailTestCommand,
   keysGenerateCommand,
   keysRotateCommand,
   keysListCommand,

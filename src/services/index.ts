@@ -22,6 +22,13 @@ import { createRevocationList, type RevocationList } from './revocation/list.js'
 import { loadSuccessorKey } from './refresh-tokens.js'
 import { createSessionService, type SessionService } from './sessions.js'
 import { createUserService, type UserService } from './users.js'
+import { appNameOf, createAccountMail } from './account-mail.js'
+import { createEmailFlows, type EmailFlows } from './email-flows.js'
+import { createMailSender, type MailSender } from '../mail/sender.js'
+import { createOutboxQueue, type OutboxQueue } from '../mail/outbox-queue.js'
+import { loadMailTemplates, type MailTemplates } from '../mail/templates/index.js'
+import { createMailTransport, type MailLog } from '../mail/transports.js'
+import { emailTokenQueries, mailRateQueries } from '../storage/email-tokens.js'
 import { createPasskeyLogin, type PasskeyLogin } from './factors/passkey-login.js'
 import { createPasskeyAssertions, passkeyAnswerVerifier, type PasskeyAssertions } from './factors/passkey-sign-in.js'
 import { createPasskeyService, type PasskeyService } from './factors/passkeys.js'
@@ -58,6 +65,11 @@ export interface Services {
   csrf: CsrfTokens
   /** Set when `REDIS_URL` is: revocations and limits are shared through it. */
   redis: RedisConnections | undefined
+  /** Accounts over email (issue 16): the flows, the outbox, and this process's sender (when it runs one). */
+  email: EmailFlows
+  outbox: OutboxQueue
+  mailTemplates: MailTemplates
+  mailSender: MailSender | undefined
   now: () => number
   /** Stops background timers and the hashing threads. Does not close storage (its owner does). */
   stop(): Promise<void>
@@ -75,7 +87,14 @@ export interface ServiceDeps {
   passwordHashCost?: Argon2Cost
   /** Answers `{mfa_token, passkey}` at POST /auth/mfa/challenge (the passkeys branch supplies it). */
   verifyPasskey?: PasskeyAnswerVerifier
+  /** Run the background mail sender in this process (servers do; the CLI and plain createServices() do not). */
+  sendMail?: boolean
+  /** Where the mail sender and the log transport write (MAIL_URL=log logs each mail at info). */
+  log?: MailLog
 }
+
+/** Sent and failed mails are kept this long for the operator, then pruned. */
+const OUTBOX_RETENTION_MS = 7 * 86_400_000
 
 /** How long start-up waits for Redis before serving without it (failing closed). */
 const REDIS_START_WAIT_MS = 5000
@@ -113,14 +132,34 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   const passwords = createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit, cost: deps.passwordHashCost })
   const accessTokens = await createAccessTokens({ config, keys, encryption, revocation, now })
   const sessions = createSessionService({ config, storage, accessTokens, revocation, successorKey: await loadSuccessorKey(storage.settings), now })
-  const users = createUserService({ config, storage, passwords, sessions, now })
+  const mailTemplates = loadTemplatesOrExplain(config.mailTemplatesDir)
+  const accountMail = createAccountMail({ config, now })
+  const email = createEmailFlows({ config, storage, passwords, sessions, mail: accountMail, now })
+  const users = createUserService({ config, storage, passwords, sessions, mail: accountMail, emailFlows: email, now })
+  const outbox = createOutboxQueue(storage.db)
+  const log = deps.log ?? SILENT_LOG
+  const mailSender = deps.sendMail
+    ? createMailSender({
+        db: storage.db,
+        transport: createMailTransport({ mailUrl: config.mailUrl, databaseUrl: config.databaseUrl, sendTimeoutSeconds: config.mailSendTimeout, log }),
+        templates: mailTemplates,
+        from: config.mailFrom,
+        appName: appNameOf(config.mailFrom),
+        maxAttempts: config.mailMaxAttempts,
+        retryBaseSeconds: config.mailRetryBase,
+        sendTimeoutSeconds: config.mailSendTimeout,
+        now,
+        log,
+      })
+    : undefined
+  mailSender?.start()
   const failures = redis ? createRedisLoginFailures(redis.commands, redis.prefix, config.loginFailureLimit) : createLoginFailures(config.loginFailureLimit, now)
   const secrets = await createFactorSecrets(config, storage.settings)
   const challenges = createWebauthnChallenges({ storage, now })
   const passkeyAssertions = createPasskeyAssertions({ webauthn: config.webauthn, storage, challenges, failures, now })
   const mfa = createMfaChallenge({ config, storage, secrets, failures, sessions, now, verifyPasskey: deps.verifyPasskey ?? passkeyAnswerVerifier(passkeyAssertions) })
-  const totp = createTotpEnrolment({ config, storage, secrets, now })
-  const login = createLogin({ storage, passwords, failures, sessions, mfa, now })
+  const totp = createTotpEnrolment({ config, storage, secrets, mail: accountMail, now })
+  const login = createLogin({ storage, passwords, failures, sessions, mfa, requireVerifiedEmail: config.emailVerification === 'required', now })
   const audit = createAuditLog({ storage, retentionSeconds: config.auditRetention, now, onError })
   const csrf = createCsrfTokens(await loadCsrfKey(storage.settings))
   const passkeys = createPasskeyService({ webauthn: config.webauthn, storage, challenges, now })
@@ -131,7 +170,17 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     const at = now()
     // A revoked session is kept as long as its access tokens could live, so reuse of its refresh token is still recognised.
     // Keys past their window go too (never the active one): tokens naming them are refused either way.
-    Promise.all([revocation.sweep(), storage.sessions.prune(at, at - retentionMs), keys.pinned ? 0 : pruneExpiredKeys(config, storage, at), audit.prune(), storage.mfaTokens.prune(at), challenges.prune()]).catch(onError)
+    Promise.all([
+      revocation.sweep(),
+      storage.sessions.prune(at, at - retentionMs),
+      keys.pinned ? 0 : pruneExpiredKeys(config, storage, at),
+      audit.prune(),
+      storage.mfaTokens.prune(at),
+      emailTokenQueries.prune(storage.db, at),
+      mailRateQueries.prune(storage.db, at - config.rateLimitEmail.windowSeconds * 1000),
+      challenges.prune(),
+      outbox.prune(at - Math.max(OUTBOX_RETENTION_MS, config.rateLimitEmail.windowSeconds * 1000)),
+    ]).catch(onError)
   }, SWEEP_INTERVAL_MS)
   sweeper.unref()
 
@@ -157,14 +206,31 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     },
     csrf,
     redis,
+    email,
+    outbox,
+    mailTemplates,
+    mailSender,
     now,
     async stop() {
       clearInterval(sweeper)
+      await mailSender?.stop()
       await audit.stop()
       keys.stop()
       await revocation.stop()
       await passwords.close()
       await redis?.close()
     },
+  }
+}
+
+const SILENT_LOG: MailLog = { info() {}, warn() {}, error() {} }
+
+/** A broken override (unknown template, unknown variable) stops the start with one line naming the setting. */
+function loadTemplatesOrExplain(overridesDir: string | undefined): MailTemplates {
+  try {
+    return loadMailTemplates({ overridesDir })
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new Error(overridesDir === undefined ? `mail templates: ${reason}` : `Invalid MAIL_TEMPLATES_DIR: ${reason}`, { cause: error })
   }
 }

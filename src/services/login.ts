@@ -29,6 +29,8 @@ export function createLogin(deps: {
   sessions: SessionService
   /** The second step (issue 18): whether this account needs a second factor or must enrol one. */
   mfa: MfaChallenge
+  /** EMAIL_VERIFICATION=required: a correct password on an unverified address is refused (issue 16). */
+  requireVerifiedEmail?: boolean
   now: () => number
 }): Login {
   const { storage, passwords, failures, sessions, mfa, now } = deps
@@ -62,6 +64,10 @@ export function createLogin(deps: {
     // Told only to someone who knows the password, so it reveals nothing to a guesser. Checked
     // before anything is written: a refused login changes nothing, not even the stored hash (@see issue 13).
     if (!user.active) throw new AppError('account_disabled', 'This account has been deactivated', { subjectId: user.id })
+    // Same footing: told only with the right password. An account without an address cannot verify one, so it is not held to it.
+    if (deps.requireVerifiedEmail && user.email && !user.emailVerified) {
+      throw new AppError('email_not_verified', 'Verify your email address first: use the link we sent you', { subjectId: user.id })
+    }
     // Now that we hold the right password, a legacy or weaker hash goes.
     if (needsRehash) await upgradePasswordHash(user.id, user.passwordHash, credentials.password)
     const gate = mfa.gate(user)

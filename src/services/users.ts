@@ -9,6 +9,13 @@ import { mustHaveSecondFactor } from './factors/policy.js'
 import type { PasswordHasher } from './passwords.js'
 import { emailProblem, fullNameProblem, normalizeEmail, normalizeFullName, normalizeUsername, passwordProblem, usernameKey, usernameProblem } from '../domain/identifiers.js'
 import { PASSWORD_AMR, type ClientInfo, type IssuedTokens, type SessionService } from './sessions.js'
+import type { Kysely } from 'kysely'
+import type { Database } from '../storage/database.js'
+import { withConflictRetry } from '../storage/conflicts.js'
+import { createUserQueries } from '../storage/users.js'
+import type { AccountMail } from './account-mail.js'
+import type { EmailFlows } from './email-flows.js'
+import { voidAllTokens } from './one-time-tokens.js'
 
 export interface NewAccount {
   email: string
@@ -17,12 +24,16 @@ export interface NewAccount {
   fullName?: string | null
   roles?: string[]
   active?: boolean
+  /** A supported locale (the mails' language), or null. */
+  locale?: string | null
+  emailVerified?: boolean
 }
 
 export interface ProfileChanges {
   email?: string
   username?: string | null
   fullName?: string | null
+  locale?: string | null
 }
 
 export const ADMIN_ROLE = 'admin'
@@ -71,9 +82,13 @@ export function createUserService(deps: {
   storage: Storage
   passwords: PasswordHasher
   sessions: SessionService
+  /** What account changes put in the mail outbox (issue 16), in their own transaction. */
+  mail: AccountMail
+  emailFlows: EmailFlows
   now: () => number
 }) {
-  const { config, storage, passwords, sessions, now } = deps
+  const { config, storage, passwords, sessions, mail, emailFlows, now } = deps
+  const transaction = <T>(work: (trx: Kysely<Database>) => Promise<T>) => withConflictRetry(() => storage.db.transaction().execute(work))
 
   async function requireUser(id: string): Promise<UserRecord> {
     const user = await storage.users.findById(id)
@@ -90,7 +105,8 @@ export function createUserService(deps: {
     if (outcome === 'not_found') throw new AppError('user_not_found', 'No user has this id')
   }
 
-  async function create(input: NewAccount): Promise<UserRecord> {
+  /** `withMail`: what the new account's outbox gets, in the transaction of its insert. */
+  async function create(input: NewAccount, withMail?: (trx: Kysely<Database>, user: UserRecord) => Promise<unknown>): Promise<UserRecord> {
     assertPasswordLength(input.password, '/password')
     const account = normalizeProfile(input)
     const email = account.email
@@ -111,8 +127,18 @@ export function createUserService(deps: {
       updatedAt: at,
       lastLoginAt: null,
       mfa: { totp: false, passkeys: 0 },
+      emailVerified: account.emailVerified ?? false,
+      pendingEmail: null,
+      locale: account.locale ?? null,
     }
-    await insertOrConflict(() => storage.users.insert({ ...user, now: at }))
+    if (withMail) {
+      await insertOrConflict(() =>
+        transaction(async (trx) => {
+          await createUserQueries(trx).insert({ ...user, now: at })
+          await withMail(trx, user)
+        }),
+      )
+    } else await insertOrConflict(() => storage.users.insert({ ...user, now: at }))
     return user
   }
 
@@ -137,7 +163,8 @@ export function createUserService(deps: {
 
     async register(account: Omit<NewAccount, 'roles' | 'active'>, client: ClientInfo): Promise<IssuedTokens> {
       if (config.registration === 'closed') throw new AppError('registration_disabled', 'Self-registration is closed')
-      const user = await create(account)
+      // The verification link commits with the account (unless EMAIL_VERIFICATION=off).
+      const user = await create(account, config.emailVerification === 'off' ? undefined : (trx, created) => mail.verification(trx, created))
       // A registration that hands out tokens is the account's first login (@see issue 13).
       const at = now()
       await storage.users.touchLogin(user.id, at)
@@ -149,10 +176,14 @@ export function createUserService(deps: {
     async updateProfile(auth: AuthContext, changes: ProfileChanges): Promise<UserRecord> {
       const user = await requireUser(auth.userId)
       const { email } = normalizeProfile({ email: changes.email })
-      if (email !== undefined && email !== user.email && !auth.fresh) {
+      const emailChanges = email !== undefined && email !== user.email
+      if (emailChanges && !auth.fresh) {
         throw new AppError('fresh_token_required', 'Changing the email needs a token from a password login')
       }
-      return update(user, { email, username: changes.username, fullName: changes.fullName })
+      // A change back to the current address cancels a pending one.
+      if (email !== undefined && email === user.email && user.pendingEmail !== null) await storage.users.update(user.id, { pendingEmail: null }, now())
+      if (emailChanges) await emailFlows.changeEmail(user, email)
+      return update(await requireUser(user.id), { username: changes.username, fullName: changes.fullName, locale: changes.locale })
     },
 
     async changePassword(auth: AuthContext, currentPassword: string, newPassword: string): Promise<void> {
@@ -161,7 +192,7 @@ export function createUserService(deps: {
       if (!(await passwords.verify(user.passwordHash, currentPassword))) {
         throw new AppError('invalid_credentials', 'The current password is incorrect')
       }
-      await storage.users.update(user.id, { passwordHash: await passwords.hash(newPassword) }, now())
+      await setPassword(user, await passwords.hash(newPassword))
       await sessions.revokeAll(user.id, auth.sessionId)
     },
 
@@ -179,7 +210,16 @@ export function createUserService(deps: {
       if (password !== undefined) assertPasswordLength(password, '/password')
       if (rest.roles !== undefined) rest.roles = [...new Set(rest.roles)]
       const passwordHash = password === undefined ? undefined : await passwords.hash(password)
-      const updated = await update(user, { ...rest, passwordHash }, rest.roles !== undefined || rest.active !== undefined)
+      // A new address is unverified unless the admin says otherwise; a pending change is dropped.
+      if (rest.email !== undefined && normalizeEmail(rest.email) !== user.email) {
+        rest.emailVerified ??= false
+        rest.pendingEmail = null
+      }
+      let updated = await update(user, rest, rest.roles !== undefined || rest.active !== undefined)
+      if (passwordHash !== undefined) {
+        await setPassword(updated, passwordHash)
+        updated = await requireUser(user.id)
+      }
       const rolesChanged = rest.roles !== undefined && !sameRoles(rest.roles, user.roles)
       const deactivated = rest.active === false && user.active
       if (rolesChanged || deactivated || passwordHash !== undefined) await sessions.revokeAll(user.id)
@@ -198,9 +238,19 @@ export function createUserService(deps: {
       if (!config.adminEmail || !config.adminPassword) return 'skipped'
       if ((await storage.users.countActiveAdmins()) > 0) return 'exists'
       if (await storage.users.findByEmail(config.adminEmail)) return 'skipped' // never promote an account someone else registered
-      await create({ email: config.adminEmail, password: config.adminPassword, roles: [ADMIN_ROLE] })
+      // The operator chose this address: it counts as verified (EMAIL_VERIFICATION=required must not lock the admin out).
+      await create({ email: config.adminEmail, password: config.adminPassword, roles: [ADMIN_ROLE], emailVerified: true })
       return 'created'
     },
+  }
+
+  /** A new password, every old link voided and the "password changed" notice: one transaction. */
+  async function setPassword(user: UserRecord, passwordHash: string): Promise<void> {
+    await transaction(async (trx) => {
+      await createUserQueries(trx).update(user.id, { passwordHash }, now())
+      await voidAllTokens(trx, user.id, now())
+      await mail.notice(trx, user, 'password_changed')
+    })
   }
 
   async function remove(id: string): Promise<void> {

@@ -19,6 +19,12 @@ export interface UsersTable {
   created_at: number
   updated_at: number
   last_login_at: number | null
+  /** 1 once the address was proven by a link (or set by an admin). */
+  email_verified: number
+  /** An address change waiting for its confirmation link (issue 16). */
+  pending_email: string | null
+  /** The language of the account's mails: a supported locale, or null (English). */
+  locale: string | null
 }
 
 export interface SessionsTable {
@@ -131,6 +137,44 @@ export interface MfaTokensTable {
   used_at: number | null
 }
 
+/** A one-time link token (issue 16): only the SHA-256 of the token is kept. */
+export interface EmailTokensTable {
+  id: string
+  token_hash: string
+  purpose: string
+  user_id: string
+  email: string
+  created_at: number
+  expires_at: number
+  used_at: number | null
+  voided_at: number | null
+}
+
+/** A mail waiting, being sent, sent or given up (src/mail/). */
+export interface MailOutboxTable {
+  id: string
+  user_id: string | null
+  to_address: string
+  kind: string
+  locale: string
+  vars: string | null
+  state: string
+  attempts: number
+  next_attempt_at: number
+  claimed_by: string | null
+  claimed_until: number | null
+  last_error: string | null
+  created_at: number
+  sent_at: number | null
+}
+
+/** One mail request of a purpose to an address (RATE_LIMIT_EMAIL). */
+export interface MailRateEventsTable {
+  id: string
+  rate_key: string
+  at: number
+}
+
 /** A passkey (WebAuthn credential) of a user (issue 18). `id` is Tessera's; `credential_id` the authenticator's. */
 export interface PasskeysTable {
   id: string
@@ -175,6 +219,9 @@ export interface Database {
   mfa_totp: MfaTotpTable
   mfa_recovery_codes: MfaRecoveryCodesTable
   mfa_tokens: MfaTokensTable
+  email_tokens: EmailTokensTable
+  mail_outbox: MailOutboxTable
+  mail_rate_events: MailRateEventsTable
   passkeys: PasskeysTable
   webauthn_challenges: WebauthnChallengesTable
 }

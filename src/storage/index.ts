@@ -11,7 +11,6 @@ import { createUserQueries, type UserQueries } from './users.js'
 import { createLastAdminGuard, type LastAdminGuard } from './last-admin.js'
 import { createMfaFactorQueries, type MfaFactorQueries } from './mfa-factors.js'
 import { createMfaTokenQueries, type MfaTokenQueries } from './mfa-tokens.js'
-import { deletePasskeys } from './passkeys-count.js'
 import { createPasskeyQueries, type PasskeyQueries } from './passkeys.js'
 import { createWebauthnChallengeQueries, type WebauthnChallengeQueries } from './webauthn-challenges.js'
 import type { Kysely } from 'kysely'
@@ -33,8 +32,6 @@ export interface Storage {
   mfaFactors: MfaFactorQueries
   /** `mfa_token`s of logins waiting for a second factor. */
   mfaTokens: MfaTokenQueries
-  /** Removes every passkey of a user (admin MFA reset); see passkeys-count.ts. */
-  deletePasskeys(userId: string): Promise<number>
   passkeys: PasskeyQueries
   webauthnChallenges: WebauthnChallengeQueries
   ping(): Promise<void>
@@ -92,7 +89,6 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     auditEvents: createAuditEventQueries(db),
     mfaFactors: createMfaFactorQueries(db),
     mfaTokens: createMfaTokenQueries(db),
-    deletePasskeys: (userId) => deletePasskeys(db, userId),
     passkeys: createPasskeyQueries(db),
     webauthnChallenges: createWebauthnChallengeQueries(db),
     ping: connection.ping,

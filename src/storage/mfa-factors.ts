@@ -2,6 +2,9 @@ import type { Kysely } from 'kysely'
 import { withConflictRetry } from './conflicts.js'
 import type { Database } from './database.js'
 
+/** Work the caller adds to a factor change's transaction (its notice mail, issue 16's outbox): both commit or neither. */
+export type InTransaction = (trx: Kysely<Database>) => Promise<void>
+
 /** A user's TOTP factor as services see it (the secret still sealed). */
 export interface TotpRecord {
   userId: string
@@ -58,7 +61,7 @@ export function createMfaFactorQueries(db: Kysely<Database>) {
      * `confirming`, the factor must be unconfirmed and becomes confirmed in the same write, and
      * the recovery codes are replaced in the same transaction.
      */
-    async claimTotpStep(userId: string, step: number, now: number, confirming?: { codeHashes: string[]; ids: string[] }): Promise<boolean> {
+    async claimTotpStep(userId: string, step: number, now: number, confirming?: { codeHashes: string[]; ids: string[]; within: InTransaction }): Promise<boolean> {
       return withConflictRetry(() =>
         db.transaction().execute(async (trx) => {
           const update = trx
@@ -69,7 +72,10 @@ export function createMfaFactorQueries(db: Kysely<Database>) {
             .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
           const result = await update.executeTakeFirst()
           if (Number(result.numUpdatedRows) !== 1) return false
-          if (confirming) await replaceRecoveryCodes(trx, userId, confirming.ids, confirming.codeHashes, now)
+          if (confirming) {
+            await replaceRecoveryCodes(trx, userId, confirming.ids, confirming.codeHashes, now)
+            await confirming.within(trx)
+          }
           return true
         }),
       )
@@ -80,24 +86,32 @@ export function createMfaFactorQueries(db: Kysely<Database>) {
       await db.updateTable('mfa_totp').set({ secret: next }).where('user_id', '=', userId).where('secret', '=', expected).execute()
     },
 
-    /** Removes the TOTP factor and every recovery code. True when there was a factor. */
-    async deleteFactors(userId: string): Promise<boolean> {
+    /**
+     * Removes the TOTP factor, every recovery code and every pending mfa_token of the user. True
+     * when there was a factor. `within` runs in the same transaction when `always` or when a
+     * factor was removed (the admin reset also removes passkeys and always sends its notice).
+     */
+    async deleteFactors(userId: string, within: InTransaction, always = false): Promise<boolean> {
       return withConflictRetry(() =>
         db.transaction().execute(async (trx) => {
           const removed = await trx.deleteFrom('mfa_totp').where('user_id', '=', userId).executeTakeFirst()
           await trx.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).execute()
-          return Number(removed.numDeletedRows) > 0
+          await trx.deleteFrom('mfa_tokens').where('user_id', '=', userId).execute()
+          const had = Number(removed.numDeletedRows) > 0
+          if (had || always) await within(trx)
+          return had
         }),
       )
     },
 
     /** Replaces every recovery code of a user with a confirmed factor; false when there is none. */
-    async replaceRecoveryCodes(userId: string, ids: string[], codeHashes: string[], now: number): Promise<boolean> {
+    async replaceRecoveryCodes(userId: string, ids: string[], codeHashes: string[], now: number, within: InTransaction): Promise<boolean> {
       return withConflictRetry(() =>
         db.transaction().execute(async (trx) => {
           const factor = await trx.selectFrom('mfa_totp').select('user_id').where('user_id', '=', userId).where('confirmed', '=', 1).executeTakeFirst()
           if (!factor) return false
           await replaceRecoveryCodes(trx, userId, ids, codeHashes, now)
+          await within(trx)
           return true
         }),
       )

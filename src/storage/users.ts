@@ -23,6 +23,9 @@ export interface UserRecord {
   updatedAt: number
   lastLoginAt: number | null
   mfa: MfaSummary
+  emailVerified: boolean
+  pendingEmail: string | null
+  locale: string | null
 }
 
 export interface NewUser {
@@ -34,9 +37,11 @@ export interface NewUser {
   roles: string[]
   active: boolean
   now: number
+  emailVerified?: boolean
+  locale?: string | null
 }
 
-export type UserChanges = Partial<Pick<UserRecord, 'email' | 'username' | 'fullName' | 'passwordHash' | 'roles' | 'active'>>
+export type UserChanges = Partial<Pick<UserRecord, 'email' | 'username' | 'fullName' | 'passwordHash' | 'roles' | 'active' | 'emailVerified' | 'pendingEmail' | 'locale'>>
 
 export interface UserFilter {
   q?: string
@@ -91,6 +96,9 @@ function toRecord(row: Selectable<UsersTable>, mfa: MfaSummary): UserRecord {
     updatedAt: Number(row.updated_at),
     lastLoginAt: row.last_login_at === null ? null : Number(row.last_login_at),
     mfa,
+    emailVerified: Number(row.email_verified) === 1,
+    pendingEmail: row.pending_email ?? null,
+    locale: row.locale ?? null,
   }
 }
 
@@ -141,6 +149,9 @@ export function createUserQueries(db: Kysely<Database>) {
             created_at: user.now,
             updated_at: user.now,
             last_login_at: null,
+            email_verified: user.emailVerified ? 1 : 0,
+            pending_email: null,
+            locale: user.locale ?? null,
           })
           .execute()
       } catch (error) {
@@ -160,6 +171,9 @@ export function createUserQueries(db: Kysely<Database>) {
       if (changes.passwordHash !== undefined) values.password_hash = changes.passwordHash
       if (changes.roles !== undefined) values.roles = JSON.stringify(changes.roles)
       if (changes.active !== undefined) values.active = changes.active ? 1 : 0
+      if (changes.emailVerified !== undefined) values.email_verified = changes.emailVerified ? 1 : 0
+      if (changes.pendingEmail !== undefined) values.pending_email = changes.pendingEmail
+      if (changes.locale !== undefined) values.locale = changes.locale
       try {
         await db.updateTable('users').set(values).where('id', '=', id).execute()
       } catch (error) {

@@ -126,6 +126,9 @@ export const SCENARIOS: Scenario[] = [
       return api(url, '/auth/login', { body: { email: user.email, password: PASSWORD } })
     },
   },
+  { code: 'email_token_invalid', request: ({ url }) => api(url, '/auth/email/verify', { body: { token: 'A'.repeat(43) } }) },
+  { code: 'email_token_expired', provokedBy: { file: 'test/http/email-flows.test.ts', why: 'needs a link older than VERIFY_TOKEN_TTL (24h here); that file runs with 1s' } },
+  { code: 'email_not_verified', provokedBy: { file: 'test/http/email-verification.test.ts', why: 'needs EMAIL_VERIFICATION=required, which would refuse the logins of every other row' } },
   { code: 'registration_disabled', request: ({ url }) => api(url, '/auth/register', { body: { email: uniqueEmail('closed'), password: PASSWORD } }) },
   {
     code: 'csrf_failed',

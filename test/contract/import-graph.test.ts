@@ -194,6 +194,12 @@ const RULES: Rule[] = [
     refuses: (edge) => under('src/http/', 'src/cli/', 'src/import/', 'src/client/', ...ROOTS)(edge.to) || FASTIFY.test(edge.to),
   },
   {
+    // The outbox, sender and transports sit beside storage: services enqueue through them, they never call a service.
+    name: 'mail/ imports neither services/, http/, cli/, import/, client/, the roots nor fastify',
+    from: under('src/mail/'),
+    refuses: (edge) => under('src/services/', 'src/http/', 'src/cli/', 'src/import/', 'src/client/', ...ROOTS)(edge.to) || FASTIFY.test(edge.to),
+  },
+  {
     name: 'http/ imports neither cli/, import/, client/ nor the roots',
     from: under('src/http/'),
     refuses: (edge) => under('src/cli/', 'src/import/', 'src/client/', ...ROOTS)(edge.to),

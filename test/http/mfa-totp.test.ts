@@ -1,4 +1,5 @@
 // TOTP enrolment, login with a second factor, recovery codes, and the amr of each way in. @see issue 18
+// runs-on: every-database
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeJwt } from 'jose'

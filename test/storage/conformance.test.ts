@@ -13,6 +13,7 @@ import { describeSessions } from './cases/sessions.js'
 import { describeSettings } from './cases/settings.js'
 import { describeSigningKeys } from './cases/signing-keys.js'
 import { describeUsers } from './cases/users.js'
+import { describeMail } from './cases/mail.js'
 import type { Suite } from './cases/suite.js'
 
 for (const dialect of DIALECTS) {
@@ -42,6 +43,7 @@ for (const dialect of DIALECTS) {
 
     describeMigrations(suite)
     describeUsers(suite)
+    describeMail(suite)
     describeSessions(suite)
     describeRevocations(suite)
     describeSettings(suite)

@@ -34,7 +34,12 @@ const EVENTS: Record<string, { success?: Outcome; failures?: Record<string, Outc
   'POST /auth/register': { success: { type: 'user.registered' } },
   'POST /auth/login': {
     success: { type: 'login.succeeded' },
-    failures: { invalid_credentials: { type: 'login.failed' }, account_disabled: { type: 'login.failed' }, mfa_required: { type: 'login.mfa_required' } },
+    failures: {
+      invalid_credentials: { type: 'login.failed' },
+      account_disabled: { type: 'login.failed' },
+      email_not_verified: { type: 'login.failed' },
+      mfa_required: { type: 'login.mfa_required' },
+    },
   },
   'POST /auth/mfa/challenge': {
     success: { type: 'login.succeeded', details: (request) => ({ second_factor: challengeMethod(request) }) },
@@ -57,6 +62,19 @@ const EVENTS: Record<string, { success?: Outcome; failures?: Record<string, Outc
   'DELETE /admin/users/:id': { success: { type: 'admin.user_deleted', targetFromParams: true } },
   'POST /admin/users/:id/logout': { success: { type: 'admin.user_logged_out', targetFromParams: true } },
   'POST /admin/keys/rotate': { success: { type: 'admin.key_rotated' } },
+  // Accounts over email (issue 16). The forgot event names no account: who asked for whom stays unknown.
+  'POST /auth/password/forgot': { success: { type: 'password.reset_requested' } },
+  'POST /auth/password/reset': {
+    success: { type: 'password.reset' },
+    failures: { email_token_invalid: { type: 'password.reset_failed' }, email_token_expired: { type: 'password.reset_failed' } },
+  },
+  'POST /auth/email/verify': {
+    success: { type: 'email.verified' },
+    failures: { email_token_invalid: { type: 'email.verify_failed' }, email_token_expired: { type: 'email.verify_failed' }, user_exists: { type: 'email.verify_failed' } },
+  },
+  'POST /auth/email/verify/request': { success: { type: 'email.verification_requested' } },
+  'POST /admin/users/:id/send-verification': { success: { type: 'admin.verification_sent', targetFromParams: true } },
+  'POST /admin/users/:id/send-password-reset': { success: { type: 'admin.password_reset_sent', targetFromParams: true } },
   'POST /auth/passkeys': { success: { type: 'passkey.added' }, failures: { passkey_invalid: { type: 'passkey.add_failed' } } },
   'PATCH /auth/passkeys/:id': { success: { type: 'passkey.renamed' } },
   'DELETE /auth/passkeys/:id': { success: { type: 'passkey.removed' } },

@@ -40,6 +40,43 @@ export const metricsPlugin = fp<{ services: Services }>(
       },
     })
 
+    // The mail outbox (issue 16): how many mails wait, are being sent, went out or were given up,
+    // counted in storage (every instance sees the same queue); and this process's deliveries.
+    new Gauge({
+      name: 'tessera_mail_outbox',
+      help: 'Mails in the outbox by state (pending, sending, sent, failed), across every instance',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        const counts = await services.outbox.countByState()
+        for (const [state, count] of Object.entries(counts)) this.set({ state }, count)
+      },
+    })
+    const sender = services.mailSender
+    if (sender) {
+      const counter = (name: string, help: string, read: () => number) =>
+        new Counter({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.reset()
+            this.inc(read())
+          },
+        })
+      counter('tessera_mail_sent_total', 'Mails this process delivered', () => sender.stats.sent)
+      counter('tessera_mail_attempt_failures_total', 'Delivery attempts of this process that failed (each retry counts)', () => sender.stats.attemptFailures)
+      counter('tessera_mail_failed_total', 'Mails this process gave up on after the last attempt', () => sender.stats.failed)
+      new Gauge({
+        name: 'tessera_mail_degraded',
+        help: '1 while the last delivery attempt of this process failed (SMTP down or refusing)',
+        registers: [registry],
+        collect() {
+          this.set(sender.status === 'degraded' ? 1 : 0)
+        },
+      })
+    }
+
     // Callback hooks: no promise per request (see app.ts).
     app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched'

@@ -38,6 +38,7 @@ const UpdateBody = Type.Object(
     roles: Type.Optional(Roles),
     active: Type.Optional(Type.Boolean()),
     password: Type.Optional(Password),
+    email_verified: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 )
@@ -101,8 +102,8 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
       },
     },
     async (request) => {
-      const { full_name: fullName, ...rest } = request.body
-      return toUserWire(await services.users.adminUpdate(request.params.id, { ...rest, fullName }))
+      const { full_name: fullName, email_verified: emailVerified, ...rest } = request.body
+      return toUserWire(await services.users.adminUpdate(request.params.id, { ...rest, fullName, emailVerified }))
     },
   )
 
@@ -112,6 +113,42 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
     async (request, reply) => {
       await services.users.adminDelete(request.params.id)
       return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/admin/users/:id/send-verification',
+    {
+      schema: {
+        summary: 'Send a verification link to the user\'s address (or pending address)',
+        description: '202 also when the address is already verified (nothing is sent) or RATE_LIMIT_EMAIL holds the mail back.',
+        tags,
+        security,
+        params: IdParams,
+        response: { 202: Type.Object({ status: Type.Literal('accepted') }), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await services.email.requestVerification(request.params.id)
+      return reply.code(202).send({ status: 'accepted' as const })
+    },
+  )
+
+  app.post(
+    '/admin/users/:id/send-password-reset',
+    {
+      schema: {
+        summary: 'Send a password reset link to the user',
+        description: '400 `validation_failed` when the account has no address or is deactivated; 202 otherwise (RATE_LIMIT_EMAIL may hold the mail back).',
+        tags,
+        security,
+        params: IdParams,
+        response: { 202: Type.Object({ status: Type.Literal('accepted') }), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await services.email.adminPasswordReset(request.params.id)
+      return reply.code(202).send({ status: 'accepted' as const })
     },
   )
 

@@ -10,13 +10,14 @@ import { passwordProblem } from '../../domain/identifiers.js'
 import { authenticate, readBearer } from '../plugins/authenticate.js'
 import { clearAuthCookies, readCookie } from '../plugins/cookies.js'
 import { assertCsrfToken, precheckCsrf } from '../plugins/csrf.js'
-import { clientInfo } from '../request-info.js'
 import { sendTokens as sendTokenReply } from '../token-reply.js'
-import { Email, FullName, Password, problems, Username } from '../schemas/common.js'
+import { clientInfo } from '../request-info.js'
+import { Email, FullName, Locale, Password, problems, Username } from '../schemas/common.js'
+import { pickLocale } from '../../mail/templates/index.js'
 import { TokenResponseRef } from '../schemas/token-response.js'
 
 const RegisterBody = Type.Object(
-  { email: Email, password: Password, username: Type.Optional(Username), full_name: Type.Optional(FullName) },
+  { email: Email, password: Password, username: Type.Optional(Username), full_name: Type.Optional(FullName), locale: Type.Optional(Locale) },
   { additionalProperties: false },
 )
 
@@ -89,7 +90,7 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
     },
     async (request, reply) => {
       const { email, password, username, full_name: fullName } = request.body
-      const issued = await services.users.register({ email, password, username, fullName }, clientInfo(request))
+      const issued = await services.users.register({ email, password, username, fullName, locale: accountLocale(request.body.locale, request.headers['accept-language']) }, clientInfo(request))
       return reply.code(201).send(sendTokens(reply, issued))
     },
   )
@@ -176,6 +177,16 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
       return reply.code(204).send(null)
     },
   )
+}
+
+/**
+ * The language of a new account's mails: the body's `locale`, else `Accept-Language`, as the
+ * best supported match; null when the client said neither (mails are then in English).
+ */
+function accountLocale(requested: string | undefined, acceptLanguage: string | undefined): string | null {
+  // `*` (what fetch() sends by default) names no language.
+  if (requested === undefined && !/[A-Za-z]{2}/.test(acceptLanguage ?? '')) return null
+  return pickLocale(requested, acceptLanguage)
 }
 
 /** An access token where a refresh token belongs is `wrong_token_type`; anything else malformed is `token_invalid` later. */

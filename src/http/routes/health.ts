@@ -7,8 +7,10 @@ import { problemType } from '../plugins/problem.js'
 const CHECK_TIMEOUT_MS = 2000
 
 const Health = Type.Object({
-  status: Type.Literal('ok'),
-  checks: Type.Record(Type.String(), Type.Literal('ok'), { description: '`database`, and `redis` when REDIS_URL is set; the 503 answer carries the same member with the failed check as "error"' }),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')], { description: '`degraded` (still 200) when mail delivery is failing: mails wait in the outbox' }),
+  checks: Type.Record(Type.String(), Type.Union([Type.Literal('ok'), Type.Literal('degraded')]), {
+    description: '`database`, `redis` when REDIS_URL is set, and `mail` (`degraded` while the last delivery attempt failed); the 503 answer carries the same member with the failed check as "error"',
+  }),
 })
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -31,7 +33,7 @@ export async function healthRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (request, reply) => {
-      const checks: Record<string, 'ok' | 'error'> = {}
+      const checks: Record<string, 'ok' | 'error' | 'degraded'> = {}
       try {
         await withTimeout(services.storage.ping(), CHECK_TIMEOUT_MS)
         checks.database = 'ok'
@@ -49,8 +51,12 @@ export async function healthRoutes(app: FastifyInstance, { services }: { service
           checks.redis = 'error'
         }
       }
+      // Mail is not a reason to take the server out of rotation: the outbox keeps every mail until SMTP answers.
+      if (services.mailSender) checks.mail = services.mailSender.status
       reply.header('cache-control', 'no-store')
-      if (Object.values(checks).every((value) => value === 'ok')) return { status: 'ok' as const, checks }
+      if (Object.values(checks).every((value) => value !== 'error')) {
+        return { status: checks.mail === 'degraded' ? ('degraded' as const) : ('ok' as const), checks: checks as Record<string, 'ok' | 'degraded'> }
+      }
       const problem = new AppError('service_unavailable', 'A dependency is unreachable')
       return reply
         .code(503)

@@ -5,12 +5,17 @@ import { clearAuthCookies } from '../plugins/cookies.js'
 import type { Services } from '../../services/index.js'
 import { AppError } from '../../errors.js'
 import { noStore } from '../request-info.js'
-import { Email, Password, problems } from '../schemas/common.js'
+import { Email, Locale, Password, problems } from '../schemas/common.js'
+import { pickLocale } from '../../mail/templates/index.js'
 import { NullableFullName, NullableUsername, toUserWire, UserRef } from '../schemas/user.js'
 
 const ProfileBody = Type.Object(
-  { username: Type.Optional(NullableUsername), full_name: Type.Optional(NullableFullName), email: Type.Optional(Email) },
-  { additionalProperties: false, description: 'Changing `email` needs a fresh token (from a password login)' },
+  { username: Type.Optional(NullableUsername), full_name: Type.Optional(NullableFullName), email: Type.Optional(Email), locale: Type.Optional(Type.Union([Locale, Type.Null()])) },
+  {
+    additionalProperties: false,
+    description:
+      'Changing `email` needs a fresh token (from a password login). With EMAIL_CHANGE_CONFIRMATION=on (the default) the new address becomes `pending_email` and gets a confirmation link; the current one gets a notice. `locale`: the language of the account\'s mails (stored as the best supported match).',
+  },
 )
 
 const PasswordBody = Type.Object({ current_password: Password, new_password: Password }, { additionalProperties: false })
@@ -51,8 +56,9 @@ export async function meRoutes(fastify: FastifyInstance, { services }: { service
     },
     async (request, reply) => {
       await currentUser(request.auth!.userId)
-      const { username, full_name: fullName, email } = request.body
-      const user = await services.users.updateProfile(request.auth!, { username, fullName, email })
+      const { username, full_name: fullName, email, locale } = request.body
+      const user = await services.users.updateProfile(request.auth!, { username, fullName, email, locale: locale === undefined || locale === null ? locale : pickLocale(locale) })
+      if (email !== undefined) request.auditNote = { details: { email_change: user.pendingEmail !== null ? 'pending' : 'done' } }
       noStore(reply)
       return toUserWire(user)
     },

@@ -51,3 +51,9 @@ export const ProblemRef = Type.Unsafe({ $ref: 'Problem#', description: 'applicat
 export function problems(...statuses: number[]): Record<number, typeof ProblemRef> {
   return Object.fromEntries(statuses.map((status) => [status, ProblemRef]))
 }
+
+/** A language tag (BCP 47 shape); the account keeps its best supported match (en, pt-BR, zh-CN, ja, ko). */
+export const Locale = Type.String({ minLength: 2, maxLength: 35, pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', examples: ['pt-BR', 'ja'] })
+
+/** A one-time link token from a mail: 43 base64url characters (anything else is `email_token_invalid`, not a schema error). */
+export const LinkToken = Type.String({ minLength: 1, maxLength: 512, description: 'The `token` parameter of the link in the mail' })

@@ -7,8 +7,11 @@ export const User = Type.Object(
   {
     id: Uuid,
     email: Email,
+    email_verified: Type.Boolean({ description: 'The address was proven by a link (or set by an admin)' }),
+    pending_email: Type.Union([Type.String(), Type.Null()], { description: 'An address change waiting for its confirmation link' }),
     username: Type.Union([Type.String(), Type.Null()]),
     full_name: Type.Union([Type.String(), Type.Null()]),
+    locale: Type.Union([Type.String(), Type.Null()], { description: 'The language of the account\'s mails (en, pt-BR, zh-CN, ja, ko); null: English' }),
     roles: Type.Array(Type.String()),
     active: Type.Boolean(),
     mfa: Type.Object(
@@ -32,8 +35,11 @@ export function toUserWire(user: UserRecord): UserWire {
   return {
     id: user.id,
     email: user.email,
+    email_verified: user.emailVerified,
+    pending_email: user.pendingEmail,
     username: user.username,
     full_name: user.fullName,
+    locale: user.locale,
     roles: user.roles,
     active: user.active,
     mfa: { totp: user.mfa.totp, passkeys: user.mfa.passkeys },

@@ -3,7 +3,8 @@ import type { Config } from '../../config.js'
 import { AppError } from '../../errors.js'
 import type { Storage } from '../../storage/index.js'
 import type { UserRecord } from '../../storage/users.js'
-import { notifySecurityEvent } from '../security-notices.js'
+import { deletePasskeys } from '../../storage/passkeys-count.js'
+import type { AccountMail } from '../account-mail.js'
 import type { FactorSecrets } from './factor-secrets.js'
 import { hashRecoveryCode, newRecoveryCode, RECOVERY_CODE_COUNT } from './recovery-codes.js'
 import { matchTotpStep, newTotpSecret, totpQrSvg, totpUri } from './totp.js'
@@ -19,8 +20,12 @@ export interface TotpEnrolmentStart {
  * enables it and hands out the recovery codes), remove it, replace the recovery codes. The
  * routes check `fresh` where the contract asks; this file decides everything else.
  */
-export function createTotpEnrolment(deps: { config: Config; storage: Storage; secrets: FactorSecrets; now: () => number }) {
-  const { config, storage, secrets, now } = deps
+export function createTotpEnrolment(deps: { config: Config; storage: Storage; secrets: FactorSecrets; mail: AccountMail; now: () => number }) {
+  const { config, storage, secrets, mail, now } = deps
+
+  /** The notice mail of a change, written to the outbox in the change's own transaction (issue 16). */
+  const notice = (user: UserRecord, kind: 'totp_enabled' | 'totp_disabled' | 'recovery_codes_replaced' | 'mfa_reset_by_admin') => (trx: Parameters<AccountMail['notice']>[0]) =>
+    mail.notice(trx, user, kind)
 
   /** Confirmation is a form of a signed-in user: a wrong code is 400 there, not the login's 401. */
   const confirmationRefused = (detail: string) => new AppError('mfa_code_invalid', detail, { status: 400 })
@@ -51,35 +56,37 @@ export function createTotpEnrolment(deps: { config: Config; storage: Storage; se
       if (step === null) throw confirmationRefused('The code is not valid for this enrolment')
       const recovery = newRecoveryCodes()
       // One transaction: the step is claimed, the factor confirmed and the codes stored, or nothing is.
-      const claimed = await storage.mfaFactors.claimTotpStep(user.id, step, now(), { codeHashes: recovery.hashes, ids: recovery.ids })
+      const claimed = await storage.mfaFactors.claimTotpStep(user.id, step, now(), { codeHashes: recovery.hashes, ids: recovery.ids, within: notice(user, 'totp_enabled') })
       if (!claimed) throw confirmationRefused('The code was already used, or the enrolment changed meanwhile')
-      await notifySecurityEvent(user, 'totp_enabled')
       return recovery.codes
     },
 
     /** Removes TOTP and its recovery codes; pending logins waiting for a code die with it. */
     async remove(user: UserRecord): Promise<void> {
-      if (!(await storage.mfaFactors.deleteFactors(user.id))) throw new AppError('not_found', 'TOTP is not enabled on this account')
-      await storage.mfaTokens.deleteForUser(user.id)
-      await notifySecurityEvent(user, 'totp_disabled')
+      if (!(await storage.mfaFactors.deleteFactors(user.id, notice(user, 'totp_disabled')))) throw new AppError('not_found', 'TOTP is not enabled on this account')
     },
 
     /** Replaces every recovery code (used or not) with ten new ones. */
     async replaceRecoveryCodes(user: UserRecord): Promise<string[]> {
       const recovery = newRecoveryCodes()
-      if (!(await storage.mfaFactors.replaceRecoveryCodes(user.id, recovery.ids, recovery.hashes, now()))) {
+      if (!(await storage.mfaFactors.replaceRecoveryCodes(user.id, recovery.ids, recovery.hashes, now(), notice(user, 'recovery_codes_replaced')))) {
         throw new AppError('not_found', 'TOTP is not enabled on this account; recovery codes come with it')
       }
-      await notifySecurityEvent(user, 'recovery_codes_replaced')
       return recovery.codes
     },
 
     /** The admin reset: every TOTP factor, recovery code and passkey of the account. */
     async resetByAdmin(user: UserRecord): Promise<{ totp: boolean; passkeys: number }> {
-      const totp = await storage.mfaFactors.deleteFactors(user.id)
-      const passkeys = await storage.deletePasskeys(user.id)
-      await storage.mfaTokens.deleteForUser(user.id)
-      await notifySecurityEvent(user, 'mfa_reset_by_admin')
+      let passkeys = 0
+      // One transaction: factors, passkeys, pending logins and the notice mail.
+      const totp = await storage.mfaFactors.deleteFactors(
+        user.id,
+        async (trx) => {
+          passkeys = await deletePasskeys(trx, user.id)
+          await mail.notice(trx, user, 'mfa_reset_by_admin')
+        },
+        true,
+      )
       return { totp, passkeys }
     },
   }

@@ -5,6 +5,7 @@ import { createSigningKeys } from './2026-11-23T00-00-signing-keys.js'
 import { createAuditEvents } from './2026-11-23T00-01-audit-events.js'
 import { createRefreshTokenChain } from './2026-12-01T00-00-refresh-token-chain.js'
 import { createMfa } from './2026-12-02T00-02-mfa.js'
+import { createEmail } from './2026-12-02T00-01-email.js'
 import { createPasskeys } from './2026-12-02T00-03-passkeys.js'
 import { withMigrationLock } from './lock.js'
 
@@ -19,6 +20,7 @@ export function createMigrations(capabilities: Capabilities): Record<string, Mig
     '2026-11-23T00-00-signing-keys': createSigningKeys(capabilities),
     '2026-11-23T00-01-audit-events': createAuditEvents(capabilities),
     '2026-12-01T00-00-refresh-token-chain': createRefreshTokenChain(),
+    '2026-12-02T00-01-email': createEmail(capabilities),
     '2026-12-02T00-02-mfa': createMfa(capabilities),
     '2026-12-02T00-03-passkeys': createPasskeys(capabilities),
   }

@@ -37,6 +37,9 @@ export function describeUsers(suite: Suite): void {
         updatedAt: T0,
         lastLoginAt: null,
         mfa: { totp: false, passkeys: 0 },
+        emailVerified: false,
+        pendingEmail: null,
+        locale: null,
       })
     })
 
