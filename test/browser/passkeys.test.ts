@@ -11,6 +11,7 @@ import { api, login, PASSWORD, register, type Account } from '../helpers/client.
 import { enrolTotp, loginForChallenge } from '../helpers/mfa.js'
 import { assertProblem } from '../helpers/problems.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
+import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp-server.js'
 import { launchChromium, skipWithoutChromium as skip } from './chromium.js'
 import { decodeJson, encodeJson, freePort, openDevice, startBlankPageServer, withTamperedSignature, type CredentialJson, type Device } from './webauthn.js'
 
@@ -23,11 +24,14 @@ describe('passkeys in Chromium with a virtual authenticator', { skip }, () => {
   let browser: Browser
   let origin: string
   let otherOrigin: Awaited<ReturnType<typeof startBlankPageServer>>
+  let smtp: TestSmtpServer
+  const mailTo = (address: string, subject: RegExp) => (mail: ReceivedMail) => mail.envelope.to.includes(address) && subject.test(mail.subject ?? '')
 
   before(async () => {
+    smtp = await startSmtpServer()
     const port = await freePort()
     origin = `http://localhost:${port}`
-    server = await startServer({ PORT: String(port), PUBLIC_URL: origin, ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN_FAILURE_LIMIT: `${FAILURE_LIMIT}/15m`, RATE_LIMIT_AUTH: '1000/1m' })
+    server = await startServer({ PORT: String(port), PUBLIC_URL: origin, MAIL_URL: smtp.url, ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN_FAILURE_LIMIT: `${FAILURE_LIMIT}/15m`, RATE_LIMIT_AUTH: '1000/1m' })
     otherOrigin = await startBlankPageServer()
     browser = await launchChromium()
   })
@@ -35,6 +39,7 @@ describe('passkeys in Chromium with a virtual authenticator', { skip }, () => {
     await browser?.close()
     await otherOrigin?.close()
     await server?.stop()
+    await smtp?.stop()
   })
 
   /** A device (browser context + authenticator) on a page of the server's own origin. */
@@ -126,6 +131,12 @@ describe('passkeys in Chromium with a virtual authenticator', { skip }, () => {
     const fresh = await login(server.url, account.email)
     assert.equal((await api(server.url, `/auth/passkeys/${passkey.id}`, { method: 'DELETE', token: fresh.accessToken })).status, 204)
     assert.deepEqual((await api(server.url, '/auth/passkeys', { token: fresh.accessToken })).body.data, [])
+
+    // A notice mail for each change, naming the passkey (through the outbox, to a real SMTP server).
+    const added = await smtp.waitForMail(mailTo(account.email, /passkey was added/))
+    assert.match(added.text ?? '', new RegExp(passkey.name))
+    const removed = await smtp.waitForMail(mailTo(account.email, /passkey was removed/))
+    assert.match(removed.text ?? '', /Work laptop/)
 
     // The deleted passkey no longer signs in, though the authenticator still holds it.
     assertProblem(await signIn(await assertion(phone)), 400, 'passkey_invalid')

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely'
+import { enqueueMail } from '../../mail/outbox.js'
 import type { Database } from '../../storage/database.js'
 import type { UserRecord } from '../../storage/users.js'
+import { nameOf } from '../account-mail.js'
 
 /** A change to a user's passkeys that the user is told about by mail. */
 export interface PasskeyNotice {
@@ -11,13 +13,17 @@ export interface PasskeyNotice {
 }
 
 /**
- * PLACEHOLDER until the outbox of issue 16 is merged (branch wt-email, `enqueueMail` in
- * src/mail/outbox.ts): the notice mail of a passkey change. It is called inside the transaction
- * of the change, so replacing the body with
- * `enqueueMail(trx, { to: user.email, kind: notice.kind, locale: user.locale ?? 'en', vars: { name, passkey: passkeyName, time }, userId: user.id })`
- * (and adding the two kinds to the templates) makes the change and its mail commit together.
- * Until then no mail is sent; the audit log records every change.
+ * The notice mail of a passkey change, written to the outbox (issue 16) in the transaction of
+ * the change: the change and its mail commit together, and the background sender delivers it.
+ * Someone who added a passkey to a stolen session is thereby seen by the account's owner. An
+ * account without an address gets no mail (the audit log still records the change).
  */
-export async function notifySecurityEvent(_trx: Kysely<Database>, _notice: PasskeyNotice): Promise<void> {
-  // Deliberately empty: see above.
+export async function notifySecurityEvent(trx: Kysely<Database>, notice: PasskeyNotice): Promise<void> {
+  const { user } = notice
+  if (!user.email) return
+  await enqueueMail(
+    trx,
+    { to: user.email, kind: notice.kind, locale: user.locale ?? 'en', userId: user.id, vars: { name: nameOf(user), passkey_name: notice.passkeyName, time: new Date(notice.at).toISOString() } },
+    notice.at,
+  )
 }
