@@ -72,6 +72,7 @@ export const openapiPlugin = fp<{ authCookies?: boolean }>(
           { name: 'auth', description: 'Register, log in, refresh, log out' },
           { name: 'me', description: 'The current user' },
           { name: 'sessions', description: "The current user's sessions" },
+          { name: 'passkeys', description: 'Passkeys (WebAuthn): register, list, rename, remove, sign in with no username (docs/passkeys.md)' },
           { name: 'admin', description: 'User management (admin role)' },
           { name: 'discovery' },
           { name: 'operations' },
