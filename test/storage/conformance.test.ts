@@ -14,6 +14,7 @@ import { describeSettings } from './cases/settings.js'
 import { describeSigningKeys } from './cases/signing-keys.js'
 import { describeUsers } from './cases/users.js'
 import { describeMail } from './cases/mail.js'
+import { describePasskeys } from './cases/passkeys.js'
 import type { Suite } from './cases/suite.js'
 
 for (const dialect of DIALECTS) {
@@ -48,5 +49,6 @@ for (const dialect of DIALECTS) {
     describeRevocations(suite)
     describeSettings(suite)
     describeSigningKeys(suite)
+    describePasskeys(suite)
   })
 }
