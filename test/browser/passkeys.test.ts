@@ -278,4 +278,36 @@ describe('passkeys in Chromium with a virtual authenticator', { skip }, () => {
     assertProblem(await signIn(await assertion(phone)), 400, 'passkey_invalid')
     await phone.close()
   })
+
+  it('MFA=required: the enrolment-only token may add a passkey; then a password login asks for it, and a passkey sign-in alone is enough', { timeout: 30_000 }, async () => {
+    const port = await freePort()
+    const strictOrigin = `http://localhost:${port}`
+    const strict = await startServer({ PORT: String(port), PUBLIC_URL: strictOrigin, MFA: 'required', RATE_LIMIT_AUTH: '1000/1m' })
+    const phone = await openDevice(browser, `${strictOrigin}/health`)
+    try {
+      const registered = await api(strict.url, '/auth/register', { body: { email: `strict-${port}@example.com`, password: PASSWORD } })
+      assert.equal(registered.body.mfa_enrollment_required, true)
+      const token = registered.body.access_token as string
+      const options = await api(strict.url, '/auth/passkeys/register/options', { token, body: {} })
+      assert.equal(options.status, 200, options.text)
+      const created = await api(strict.url, '/auth/passkeys', { token, body: { credential: await phone.create(options.body) } })
+      assert.equal(created.status, 201, created.text)
+
+      const step = await loginForChallenge(strict.url, `strict-${port}@example.com`, PASSWORD)
+      assert.deepEqual(step.methods, ['passkey'])
+      const stepOptions = await api(strict.url, '/auth/passkeys/login/options', { body: { mfa_token: step.mfaToken } })
+      const done = await api(strict.url, '/auth/mfa/challenge', { body: { mfa_token: step.mfaToken, passkey: await phone.get(stepOptions.body) } })
+      assert.equal(done.status, 200, done.text)
+      assert.equal(done.body.mfa_enrollment_required, undefined)
+
+      const loginOptions = await api(strict.url, '/auth/passkeys/login/options', { body: {} })
+      const signedIn = await api(strict.url, '/auth/passkeys/login', { body: { credential: await phone.get(loginOptions.body) } })
+      assert.equal(signedIn.status, 200, signedIn.text)
+      assert.equal(signedIn.body.mfa_enrollment_required, undefined)
+      assert.equal((await api(strict.url, '/auth/sessions', { token: signedIn.body.access_token })).status, 200, 'a full token, not an enrolment-only one')
+    } finally {
+      await phone.close()
+      await strict.stop()
+    }
+  })
 })

@@ -40,7 +40,8 @@ export async function passkeyRoutes(fastify: FastifyInstance, { services }: { se
   app.post(
     '/auth/passkeys/register/options',
     {
-      onRequest: app.requireAuth({ fresh: true }),
+      // A passkey is a second factor for the MFA policy: an enrolment-only token may add one.
+      onRequest: app.requireAuth({ fresh: true, enrollment: true }),
       preValidation: bodyMayBeEmpty,
       schema: {
         summary: 'Creation options for registering a passkey (fresh token)',
@@ -61,7 +62,7 @@ export async function passkeyRoutes(fastify: FastifyInstance, { services }: { se
   app.post(
     '/auth/passkeys',
     {
-      onRequest: app.requireAuth(),
+      onRequest: app.requireAuth({ enrollment: true }),
       schema: {
         summary: 'Register a passkey: the answer to the creation options',
         description: '`name` defaults to the authenticator\'s name when its AAGUID is known, else "Passkey YYYY-MM-DD". 400 `passkey_invalid` when the response does not verify.',
@@ -83,7 +84,7 @@ export async function passkeyRoutes(fastify: FastifyInstance, { services }: { se
   app.get(
     '/auth/passkeys',
     {
-      onRequest: app.requireAuth(),
+      onRequest: app.requireAuth({ enrollment: true }),
       config: { rateLimit: false },
       schema: { summary: "The current user's passkeys, oldest first", tags, security, response: { 200: Type.Object({ data: Type.Array(Passkey) }), ...problems(401) } },
     },
