@@ -39,6 +39,8 @@ describe('loadConfig', () => {
     assert.deepEqual(config.loginFailureLimit, { max: 10, windowSeconds: 900 })
     assert.deepEqual(config.rateLimitAuth, { max: 100, windowSeconds: 60 })
     assert.equal(config.registration, 'open')
+    assert.equal(config.mfa, 'optional')
+    assert.equal(config.mfaIssuer, 'Tessera')
     assert.ok(Object.isFrozen(config))
   })
 
@@ -119,6 +121,9 @@ describe('loadConfig refuses a bad setting', () => {
     { name: 'DATABASE_URL=ftp://x', env: { DATABASE_URL: 'ftp://x' }, variable: 'DATABASE_URL' },
     { name: 'ADMIN_EMAIL without ADMIN_PASSWORD', env: { ADMIN_EMAIL: 'lonely@example.com' }, variable: 'ADMIN_PASSWORD' },
     { name: 'ADMIN_PASSWORD shorter than 8 characters', env: { ADMIN_EMAIL: 'short@example.com', ADMIN_PASSWORD: 'short' }, variable: 'ADMIN_PASSWORD' },
+    { name: 'MFA=always', env: { MFA: 'always' }, variable: 'MFA' },
+    { name: 'MFA_ISSUER with a colon', env: { MFA_ISSUER: 'Acme: Login' }, variable: 'MFA_ISSUER' },
+    { name: 'MFA_ISSUER of 65 characters', env: { MFA_ISSUER: 'x'.repeat(65) }, variable: 'MFA_ISSUER' },
     { name: 'JWT_ALGORITHM=none', env: { JWT_ALGORITHM: 'none' }, variable: 'JWT_ALGORITHM' },
     { name: 'JWT_ALGORITHM=RS512', env: { JWT_ALGORITHM: 'RS512' }, variable: 'JWT_ALGORITHM' },
     // JWE (formerly test/http/jwe-tokens.test.ts)
@@ -179,6 +184,54 @@ describe('loadConfig refuses a JWT_PRIVATE_KEY_FILE that does not fit, without k
   for (const c of cases) {
     it(c.name, () => assertRefused(c.env(), 'JWT_PRIVATE_KEY_FILE'))
   }
+})
+
+describe('loadConfig: accounts over email (issue 16)', () => {
+  it('uses the defaults of the contract', () => {
+    const config = loadConfig({})
+    assert.equal(config.publicUrl, 'http://127.0.0.1:3000')
+    assert.equal(config.mailUrl, 'log')
+    assert.equal(config.mailFrom, 'Tessera <no-reply@localhost>')
+    assert.equal(config.emailVerification, 'optional')
+    assert.equal(config.emailChangeConfirmation, true)
+    assert.equal(config.emailLinkVerify, 'http://127.0.0.1:3000/verify-email?token={token}')
+    assert.equal(config.emailLinkReset, 'http://127.0.0.1:3000/reset-password?token={token}')
+    assert.equal(config.verifyTokenTtl, 86400)
+    assert.equal(config.resetTokenTtl, 3600)
+    assert.deepEqual(config.rateLimitEmail, { max: 5, windowSeconds: 3600 })
+    assert.equal(config.mailTemplatesDir, undefined)
+  })
+
+  it('builds links from PUBLIC_URL, and ${PUBLIC_URL} in EMAIL_LINK_*', () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://id.example.com/auth/', EMAIL_LINK_RESET: '${PUBLIC_URL}/app/#reset?token={token}' })
+    assert.equal(config.publicUrl, 'https://id.example.com/auth')
+    assert.equal(config.emailLinkVerify, 'https://id.example.com/auth/verify-email?token={token}')
+    assert.equal(config.emailLinkReset, 'https://id.example.com/auth/app/#reset?token={token}')
+  })
+
+  const refused: Array<[string, Record<string, string>]> = [
+    ['PUBLIC_URL', { PUBLIC_URL: 'ftp://example.com' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'https://example.com/?q=1' }],
+    ['MAIL_URL', { MAIL_URL: 'http://mail.example.com' }],
+    ['MAIL_URL', { MAIL_URL: 'smtp://' }],
+    ['MAIL_FROM', { MAIL_FROM: 'not an address' }],
+    ['EMAIL_VERIFICATION', { EMAIL_VERIFICATION: 'yes' }],
+    ['EMAIL_CHANGE_CONFIRMATION', { EMAIL_CHANGE_CONFIRMATION: 'maybe' }],
+    ['EMAIL_LINK_VERIFY', { EMAIL_LINK_VERIFY: 'https://app.example.com/verify' }],
+    ['EMAIL_LINK_RESET', { EMAIL_LINK_RESET: 'javascript:alert({token})' }],
+    ['VERIFY_TOKEN_TTL', { VERIFY_TOKEN_TTL: 'soon' }],
+    ['RATE_LIMIT_EMAIL', { RATE_LIMIT_EMAIL: '5' }],
+    ['MAIL_MAX_ATTEMPTS', { MAIL_MAX_ATTEMPTS: '0' }],
+  ]
+  for (const [variable, env] of refused) {
+    it(`refuses ${JSON.stringify(env)} naming ${variable}`, () => {
+      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && error.variable === variable)
+    })
+  }
+
+  it('never echoes a MAIL_URL (it may hold a password)', () => {
+    assert.throws(() => loadConfig({ MAIL_URL: 'smtpx://user:hunter2@host' }), (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'))
+  })
 })
 
 describe('loadConfig: PUBLIC_URL and the WebAuthn relying party', () => {

@@ -13,6 +13,7 @@
 
 import { createTesseraClient, localStorageStorage, TesseraError } from '/app/client/index.js'
 import { mountEmailPages } from '/app/email-pages.js'
+import { mountMfaPages } from '/app/mfa-pages.js'
 import { mountPasskeyPages } from '/app/passkey-pages.js'
 
 const params = new URLSearchParams(location.search)
@@ -69,6 +70,9 @@ function showSignedOut(message) {
   $('next-refresh').textContent = 'not planned'
   status(message)
 }
+
+// Two-step verification (mfa-pages.js): settings when signed in, the code step of a login.
+const mfa = mountMfaPages(tessera, { status, showError, signedIn: $('signed-in'), signedOut: $('signed-out') })
 
 let refreshCount = 0
 tessera.on('signed-in', ({ user }) => showSignedIn(user))
@@ -142,7 +146,7 @@ function credentials() {
 
 $('auth-form').addEventListener('submit', (event) => {
   event.preventDefault()
-  tessera.login(credentials()).catch(showError)
+  tessera.login(credentials()).catch((error) => mfa.onLoginError(error) || showError(error))
 })
 
 $('signup').addEventListener('click', () => {

@@ -47,7 +47,10 @@ export type LoginInput = { email: string; password: string } | { username: strin
 export interface ProfileChanges {
   username?: string | null
   full_name?: string | null
+  /** Needs a fresh token; the new address waits in `pending_email` for the link mailed to it. */
   email?: string
+  /** The language of the account's mails (en, pt-BR, zh-CN, ja, ko; others map to the closest); null: English. */
+  locale?: string | null
 }
 
 /** `PUT /auth/password` (fresh token). */

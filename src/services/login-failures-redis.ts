@@ -33,6 +33,14 @@ export function createRedisLoginFailures(redis: Redis, prefix: string, rule: Rat
       // The window starts at the first failure: PEXPIRE NX sets the expiry only once.
       await guarded(() => redis.multi().incr(keyOf(key)).pexpire(keyOf(key), windowMs, 'NX').exec())
     },
+    async reserveAttempt(key) {
+      // INCR is the check and the count at once: of concurrent attempts only `max` get a count up to it.
+      const [count, ttl] = await guarded(async () => {
+        const results = await redis.multi().incr(keyOf(key)).pexpire(keyOf(key), windowMs, 'NX').pttl(keyOf(key)).exec()
+        return [Number(results?.[0]?.[1] ?? 0), Number(results?.[2]?.[1] ?? -1)]
+      })
+      if (count > rule.max) throw lockedError(Math.ceil((ttl > 0 ? ttl : windowMs) / 1000))
+    },
     async clear(key) {
       await guarded(() => redis.del(keyOf(key)))
     },

@@ -41,6 +41,17 @@ for (const [name, create] of stores) {
       await failures.recordFailure(k)
       await failures.assertAllowed(k)
     })
+
+    it('reserveAttempt: of 20 concurrent attempts exactly max get through; the key is then locked for assertAllowed too (issue 18)', async () => {
+      const failures = create!(3)
+      const k = key()
+      const settled = await Promise.allSettled(Array.from({ length: 20 }, () => failures.reserveAttempt(k)))
+      assert.equal(settled.filter((s) => s.status === 'fulfilled').length, 3)
+      for (const lost of settled.filter((s) => s.status === 'rejected')) assert.ok(rateLimited()((lost as PromiseRejectedResult).reason))
+      await assert.rejects(failures.assertAllowed(k), rateLimited())
+      await failures.clear(k)
+      await failures.reserveAttempt(k)
+    })
   })
 }
 

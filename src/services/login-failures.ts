@@ -11,6 +11,12 @@ export interface LoginFailures {
   /** Throws `rate_limited` with Retry-After when the key is locked. */
   assertAllowed(key: string): Promise<void>
   recordFailure(key: string): Promise<void>
+  /**
+   * Counts one attempt before it is checked, in one step: throws `rate_limited` when it would
+   * pass the limit. Concurrent attempts cannot all slip in between a check and a count, which
+   * matters where a check is cheap (a 6-digit code, unlike a password hash). `clear` on success.
+   */
+  reserveAttempt(key: string): Promise<void>
   clear(key: string): Promise<void>
 }
 
@@ -51,6 +57,19 @@ export function createLoginFailures(rule: RateRule, now: () => number): LoginFai
         if (oldest !== undefined) windows.delete(oldest)
       }
       windows.set(key, { count: 1, resetAt: now() + windowMs })
+    },
+    async reserveAttempt(key) {
+      // Synchronous from the check to the count: no other request runs in between.
+      const entry = current(key)
+      if (entry && entry.count >= rule.max) throw lockedError(Math.ceil((entry.resetAt - now()) / 1000))
+      if (entry) entry.count++
+      else {
+        if (windows.size >= MAX_KEYS) {
+          const oldest = windows.keys().next().value
+          if (oldest !== undefined) windows.delete(oldest)
+        }
+        windows.set(key, { count: 1, resetAt: now() + windowMs })
+      }
     },
     async clear(key) {
       windows.delete(key)

@@ -45,24 +45,30 @@ export function createMfaTokenQueries(db: Kysely<Database>) {
       }
     },
 
-    /** Counts one wrong answer. */
-    async spendAttempt(tokenHash: string): Promise<void> {
-      await db
+    /**
+     * Spends one of the token's attempts before its answer is checked: true while it is live and
+     * has one left. One conditional UPDATE, so concurrent answers cannot exceed `maxAttempts`.
+     */
+    async spendAttempt(tokenHash: string, now: number, maxAttempts: number): Promise<boolean> {
+      const result = await db
         .updateTable('mfa_tokens')
         .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
         .where('token_hash', '=', tokenHash)
-        .execute()
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where('attempts', '<', maxAttempts)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
     },
 
-    /** Uses the token: true for exactly one caller, while it is live. */
-    async use(tokenHash: string, now: number, maxAttempts: number): Promise<boolean> {
+    /** Uses the token after a right answer (whose attempt was spent): true for exactly one caller. */
+    async use(tokenHash: string, now: number): Promise<boolean> {
       const result = await db
         .updateTable('mfa_tokens')
         .set({ used_at: now })
         .where('token_hash', '=', tokenHash)
         .where('used_at', 'is', null)
         .where('expires_at', '>', now)
-        .where('attempts', '<', maxAttempts)
         .executeTakeFirst()
       return Number(result.numUpdatedRows) === 1
     },

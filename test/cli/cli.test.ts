@@ -267,7 +267,7 @@ describe('tessera command line', () => {
     const commands = [...top.stdout.matchAll(/^ {2}([a-z]+(?: [a-z-]+)?) {2,}/gm)].map((match) => match[1]!)
     assert.deepEqual(commands, [
       'serve', 'migrate up', 'migrate status', 'users create', 'users list', 'users show', 'users set-password',
-      'users set-role', 'users deactivate', 'users activate', 'users delete', 'keys generate', 'keys rotate', 'keys list', 'sessions prune', 'import',
+      'users set-role', 'users deactivate', 'users activate', 'users delete', 'users verify-email', 'mail test', 'keys generate', 'keys rotate', 'keys list', 'sessions prune', 'import',
     ])
     for (const command of commands) {
       const help = await run([...command.split(' '), '--help'])

@@ -230,10 +230,6 @@ describe('the client from Node, against a real server', () => {
       ['/auth/mfa/challenge {"mfa_token":"m","code":"123456"}', () => tessera.completeMfaChallenge({ mfa_token: 'm', code: '123456' })],
       ['/auth/passkeys/login/options {}', () => tessera.passkeyLoginOptions()],
       ['/auth/passkeys/login {"credential":{"id":"c"}}', () => tessera.signInWithPasskey({ id: 'c' })],
-      ['/auth/email/verify/request {}', () => tessera.requestEmailVerification()],
-      ['/auth/email/verify {"token":"t"}', () => tessera.verifyEmail('t')],
-      ['/auth/password/forgot {"email":"a@example.com"}', () => tessera.forgotPassword('a@example.com')],
-      ['/auth/password/reset {"token":"t","new_password":"a new passphrase"}', () => tessera.resetPassword({ token: 't', new_password: 'a new passphrase' })],
     ]
     for (const [expected, method] of calls) {
       recorder.requests.length = 0
@@ -242,6 +238,24 @@ describe('the client from Node, against a real server', () => {
       assert.deepEqual(recorder.requests.map((request) => `${request.method} ${request.path} ${request.body}`), [`POST ${expected}`])
     }
     assert.equal(tessera.signedIn, true, 'a failed second step leaves the first sign-in alone')
+  })
+
+  it('the email methods call the email endpoints (issue 16)', async () => {
+    const account = await register(server.url)
+    const recorder = recordingFetch()
+    const tessera = client({ fetch: recorder.fetch })
+    await tessera.login({ email: account.email, password: PASSWORD })
+    await tessera.requestEmailVerification()
+    await tessera.forgotPassword(account.email)
+    const invalid = await rejection(tessera.verifyEmail('t'))
+    assert.deepEqual([invalid.status, invalid.code], [400, 'email_token_invalid'])
+    const reset = await rejection(tessera.resetPassword({ token: 't', new_password: 'a new passphrase' }))
+    assert.deepEqual([reset.status, reset.code], [400, 'email_token_invalid'])
+    assert.deepEqual(
+      recorder.requests.filter((request) => request.path.includes('/email') || request.path.includes('/password')).map((request) => `${request.method} ${request.path}`),
+      ['POST /auth/email/verify/request', 'POST /auth/password/forgot', 'POST /auth/email/verify', 'POST /auth/password/reset'],
+    )
+    assert.equal(tessera.signedIn, true)
   })
 
   it('refuses bad options at creation', () => {

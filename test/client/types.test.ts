@@ -10,7 +10,7 @@ import { startServer, type RunningServer } from '../helpers/server.js'
 // `satisfies Record<keyof T, true>` fails to compile on a missing key and on an extra one.
 const SESSION_FIELDS = { id: true, created_at: true, last_used_at: true, expires_at: true, ip: true, user_agent: true, current: true } satisfies Record<keyof Session, true>
 const REGISTER_FIELDS = { email: true, password: true, username: true, full_name: true, locale: true } satisfies Record<keyof RegisterInput, true>
-const PROFILE_FIELDS = { username: true, full_name: true, email: true } satisfies Record<keyof ProfileChanges, true>
+const PROFILE_FIELDS = { username: true, full_name: true, email: true, locale: true } satisfies Record<keyof ProfileChanges, true>
 const PASSWORD_FIELDS = { current_password: true, new_password: true } satisfies Record<keyof PasswordChange, true>
 
 type Schema = { properties?: Record<string, Schema>; items?: Schema; $ref?: string; required?: string[] }

@@ -174,6 +174,16 @@ describe('accounts over email', () => {
     assert.equal((await api(server.url, '/auth/email/verify', { body: {} })).body.code, 'validation_failed')
   })
 
+  it('mails are in the account\'s locale, and a hostile full name is escaped in the HTML part', async () => {
+    const hostile = '<img src=x onerror=alert(1)> & "Ada"'
+    const account = await register(server.url, { locale: 'ja', full_name: hostile })
+    const mail = await smtp.waitForMail(to(account.email))
+    assert.match(mail.subject ?? '', /[\u3040-\u30ff\u4e00-\u9fff]/, `a Japanese subject: ${mail.subject}`)
+    assert.ok(!String(mail.html).includes('<img src=x'), 'the name is not markup in the HTML part')
+    assert.ok(String(mail.html).includes('&lt;img src=x onerror=alert(1)&gt;'), 'the name is shown, escaped')
+    assert.ok((mail.text ?? '').includes(hostile), 'the text part carries the name as it is')
+  })
+
   it('the locale comes from the body or Accept-Language, is stored, and shown in the user object', async () => {
     const byBody = await register(server.url, { locale: 'ja' })
     assert.equal(byBody.user.locale, 'ja')

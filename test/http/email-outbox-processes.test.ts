@@ -85,3 +85,25 @@ describe('two instances on one database', () => {
     assert.equal(sentBy[0]! + sentBy[1]!, addresses.length)
   })
 })
+
+describe('WORKERS=2', () => {
+  let smtp: TestSmtpServer
+  let server: ServerProcess
+  before(async () => {
+    smtp = await startSmtpServer()
+    server = await startServerProcess({ MAIL_URL: smtp.url, RATE_LIMIT_AUTH: '1000/1m', WORKERS: '2' })
+  })
+  after(async () => {
+    await server?.stop()
+    await smtp?.stop()
+  })
+
+  it('each worker runs a sender; each mail goes out once', { timeout: 90_000 }, async () => {
+    const addresses = await Promise.all(Array.from({ length: 12 }, async (_, index) => (await register(server.url, { email: uniqueEmail(`worker-${index}`) })).email))
+    for (const address of addresses) await smtp.waitForMail(to(address), 30_000)
+    await sleep(2500)
+    const ids = smtp.mails.map((mail) => String(mail.headers.get('x-tessera-outbox-id')))
+    assert.equal(ids.length, addresses.length)
+    assert.equal(new Set(ids).size, ids.length)
+  })
+})

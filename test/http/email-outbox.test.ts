@@ -1,10 +1,11 @@
 // The outbox and its sender against real SMTP servers: a relay that refuses for a while (mails
 // wait, /health says degraded, /metrics counts, then they go), the final failure after the last
-// attempt, and the transports (STARTTLS with AUTH PLAIN, implicit TLS). @see issue 16
+// attempt, the transports (STARTTLS with AUTH PLAIN, implicit TLS), and a graceful stop. @see issue 16
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { performance } from 'node:perf_hooks'
 import { startServer, type RunningServer } from '../helpers/server.js'
+import { removeDataDir } from '../helpers/server-data.js'
 import { api, register } from '../helpers/client.js'
 import { startSmtpServer, tokenIn, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp-server.js'
 
@@ -118,6 +119,29 @@ describe('transports', () => {
     } finally {
       await server.stop()
       await smtp.stop()
+    }
+  })
+})
+
+describe('a graceful stop', () => {
+  it('leaves queued mails in the outbox for the next start', { timeout: 60_000 }, async () => {
+    const smtp = await startSmtpServer()
+    smtp.refuse(true)
+    const env = { MAIL_URL: smtp.url, MAIL_RETRY_BASE: '1s' }
+    let server = await startServer(env)
+    const dir = server.dir
+    try {
+      const account = await register(server.url)
+      await until('a failed attempt', async () => (await api(server.url, '/health')).body.checks?.mail === 'degraded')
+      await server.stop({ keepData: true })
+      smtp.refuse(false)
+      server = await startServer(env, { dir })
+      const mail = await smtp.waitForMail(to(account.email), 15_000)
+      assert.equal((await api(server.url, '/auth/email/verify', { body: { token: tokenIn(mail) } })).status, 200)
+    } finally {
+      await server.stop()
+      await smtp.stop()
+      await removeDataDir(dir)
     }
   })
 })

@@ -166,3 +166,23 @@ describe('MAIL_URL=log (the default)', () => {
     assert.equal((await api(server.url, '/auth/email/verify', { body: { token } })).status, 200, 'the logged link works')
   })
 })
+
+describe('RATE_LIMIT_AUTH covers the email endpoints', () => {
+  let server: RunningServer
+  before(async () => {
+    server = await startServer({ RATE_LIMIT_AUTH: '3/1m' })
+  })
+  after(() => server?.stop())
+
+  it('per client address, across forgot, reset and verify', async () => {
+    const statuses: number[] = []
+    statuses.push((await api(server.url, '/auth/password/forgot', { body: { email: uniqueEmail() } })).status)
+    statuses.push((await api(server.url, '/auth/password/reset', { body: { token: 'x', new_password: 'whatever password' } })).status)
+    statuses.push((await api(server.url, '/auth/email/verify', { body: { token: 'x' } })).status)
+    const limited = await api(server.url, '/auth/password/forgot', { body: { email: uniqueEmail() } })
+    assert.deepEqual(statuses, [202, 400, 400])
+    assert.equal(limited.status, 429)
+    assert.equal(limited.body.code, 'rate_limited')
+    assert.ok(limited.headers.get('retry-after'))
+  })
+})

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { decodeJwt } from 'jose'
 import { buildApp, loadConfig } from '../../src/index.js'
-import { api, login, register } from '../helpers/client.js'
+import { api, login, PASSWORD, register } from '../helpers/client.js'
+import { enrolTotp, loginForChallenge, totpCode } from '../helpers/mfa.js'
 import { assertProblem } from '../helpers/problems.js'
 
 describe('amr and step-up', () => {
@@ -35,6 +36,21 @@ describe('amr and step-up', () => {
   it('requireAuth({ mfa: true }) refuses a password-only token with 401 mfa_required', async () => {
     const account = await register(url)
     assertProblem(await api(url, '/step-up', { token: account.accessToken }), 401, 'mfa_required')
+  })
+
+  it('a TOTP login and a recovery-code login pass it, and keep passing after a refresh (amr stays, fresh does not)', async () => {
+    const account = await register(url)
+    const { secret, recoveryCodes } = await enrolTotp(url, account)
+    // The password-only token of the enrolling session still does not pass.
+    assertProblem(await api(url, '/step-up', { token: account.accessToken }), 401, 'mfa_required')
+    const withCode = await api(url, '/auth/mfa/challenge', { body: { mfa_token: (await loginForChallenge(url, account.email, PASSWORD)).mfaToken, code: totpCode(secret, Date.now() + 30_000) } })
+    const passed = await api(url, '/step-up', { token: withCode.body.access_token })
+    assert.equal(passed.status, 200, passed.text)
+    assert.deepEqual(passed.body.amr, ['pwd', 'otp'])
+    const refreshed = await api(url, '/auth/refresh', { body: { refresh_token: withCode.body.refresh_token } })
+    assert.deepEqual((await api(url, '/step-up', { token: refreshed.body.access_token })).body.amr, ['pwd', 'otp'])
+    const withRecovery = await api(url, '/auth/mfa/challenge', { body: { mfa_token: (await loginForChallenge(url, account.email, PASSWORD)).mfaToken, recovery_code: recoveryCodes[0] } })
+    assert.deepEqual((await api(url, '/step-up', { token: withRecovery.body.access_token })).body.amr, ['pwd', 'mfa'])
   })
 
   it('requireAuth checks its options when the hook is made', () => {

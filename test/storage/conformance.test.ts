@@ -14,6 +14,7 @@ import { describeSettings } from './cases/settings.js'
 import { describeSigningKeys } from './cases/signing-keys.js'
 import { describeUsers } from './cases/users.js'
 import { describeMail } from './cases/mail.js'
+import { describeMfa } from './cases/mfa.js'
 import { describePasskeys } from './cases/passkeys.js'
 import type { Suite } from './cases/suite.js'
 
@@ -45,6 +46,7 @@ for (const dialect of DIALECTS) {
     describeMigrations(suite)
     describeUsers(suite)
     describeMail(suite)
+    describeMfa(suite)
     describeSessions(suite)
     describeRevocations(suite)
     describeSettings(suite)

@@ -71,6 +71,7 @@ export const openapiPlugin = fp<{ authCookies?: boolean }>(
         tags: [
           { name: 'auth', description: 'Register, log in, refresh, log out' },
           { name: 'me', description: 'The current user' },
+          { name: 'email', description: 'Verify an address, forget and reset a password (links mailed through the outbox)' },
           { name: 'sessions', description: "The current user's sessions" },
           { name: 'passkeys', description: 'Passkeys (WebAuthn): register, list, rename, remove, sign in with no username (docs/passkeys.md)' },
           { name: 'admin', description: 'User management (admin role)' },

@@ -26,6 +26,7 @@ const CreateBody = Type.Object(
     full_name: Type.Optional(FullName),
     roles: Type.Optional(Roles),
     active: Type.Optional(Type.Boolean()),
+    email_verified: Type.Optional(Type.Boolean({ description: 'An address the admin vouches for; no verification mail is sent either way (send-verification does)' })),
   },
   { additionalProperties: false },
 )
@@ -76,8 +77,8 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
     '/admin/users',
     { schema: { summary: 'Create a user', tags, security, body: CreateBody, response: { 201: UserRef, ...problems(400, 401, 403, 409, 413, 415) } } },
     async (request, reply) => {
-      const { full_name: fullName, ...rest } = request.body
-      const user = await services.users.adminCreate({ ...rest, fullName })
+      const { full_name: fullName, email_verified: emailVerified, ...rest } = request.body
+      const user = await services.users.adminCreate({ ...rest, fullName, emailVerified })
       request.auditNote = { targetId: user.id }
       return reply.code(201).send(toUserWire(user))
     },

@@ -152,6 +152,19 @@ describe('the mfa challenge on a fixed clock', () => {
     assert.ok(successPerDay < 0.003, `chance per day ${successPerDay}`)
   })
 
+  it('a burst of concurrent guesses over many mfa_tokens gets no more than LOGIN_FAILURE_LIMIT checks', async () => {
+    const { email } = await enrolled()
+    clock += WINDOW_SECONDS * 1000
+    // 6 logins from 6 addresses: 30 token attempts, all answered at once.
+    const tokens = await Promise.all(Array.from({ length: 6 }, (_, i) => mfaToken(email, FROM(100 + i)).then((token) => ({ token, client: FROM(100 + i) }))))
+    const answers = tokens.flatMap(({ token, client }) => Array.from({ length: MFA_TOKEN_ATTEMPTS }, (_, i) => services.mfa.answer(token, { kind: 'code', code: String(200000 + i) }, client)))
+    const settled = await Promise.allSettled(answers)
+    const codes = settled.map((s) => (s.status === 'rejected' && s.reason instanceof AppError ? s.reason.code : 'accepted'))
+    assert.equal(codes.filter((code) => code === 'mfa_code_invalid').length, LIMIT, codes.join(' '))
+    assert.equal(codes.filter((code) => code === 'rate_limited').length, tokens.length * MFA_TOKEN_ATTEMPTS - LIMIT)
+    clock += WINDOW_SECONDS * 1000
+  })
+
   it('a wrong code counts toward the same budget as a wrong password of the account from that address', async () => {
     const { email, secret } = await enrolled()
     clock += WINDOW_SECONDS * 1000

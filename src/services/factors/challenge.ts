@@ -113,26 +113,28 @@ export function createMfaChallenge(deps: {
       if (!user) throw invalid('The mfa_token is unknown, used, expired or out of attempts; log in again')
       if (!user.active) throw new AppError('account_disabled', 'This account has been deactivated', { subjectId: user.id })
       // The same key a wrong password of this account from this address counts under, and one for the account alone.
+      // Every answer spends one of the token's attempts, then counts as a failure for both keys,
+      // before it is checked: a burst of concurrent guesses cannot all pass the limits (each is
+      // one atomic step). A right answer clears the counts again.
+      if (!(await storage.mfaTokens.spendAttempt(tokenHash, now(), MFA_TOKEN_ATTEMPTS))) {
+        throw invalid('The mfa_token is unknown, used, expired or out of attempts; log in again', user.id)
+      }
       const keys = [`id:${user.id}|${client.ip ?? ''}`, `mfa:${user.id}`]
       for (const key of keys) {
-        await failures.assertAllowed(key).catch((error: unknown) => {
+        await failures.reserveAttempt(key).catch((error: unknown) => {
           throw error instanceof AppError ? new AppError(error.code, error.message, { headers: error.headers, subjectId: user.id }) : error
         })
       }
-      // A passkey that does not verify says so (passkey_invalid), and counts as any wrong answer does.
+      // A passkey that does not verify says so (passkey_invalid); its attempt was counted above, as any answer's is.
       let refusal: AppError | undefined
       const amr = await verifyAnswer(user, answer).catch((error: unknown) => {
         if (!(error instanceof AppError && error.code === 'passkey_invalid')) throw error
         refusal = error
         return null
       })
-      if (amr === null) {
-        await storage.mfaTokens.spendAttempt(tokenHash)
-        for (const key of keys) await failures.recordFailure(key)
-        throw refusal ?? invalid('The code is wrong, already used or expired', user.id)
-      }
+      if (amr === null) throw refusal ?? invalid('The code is wrong, already used or expired', user.id)
       // Single use: of two right answers racing with one token, one gets the session.
-      if (!(await storage.mfaTokens.use(tokenHash, now(), MFA_TOKEN_ATTEMPTS))) throw invalid('The mfa_token was used meanwhile; log in again', user.id)
+      if (!(await storage.mfaTokens.use(tokenHash, now()))) throw invalid('The mfa_token was used meanwhile; log in again', user.id)
       for (const key of keys) await failures.clear(key)
       const at = now()
       await storage.users.touchLogin(user.id, at)
