@@ -260,6 +260,8 @@ describe('passkeys in Chromium with a virtual authenticator', { skip }, () => {
     assertProblem(await signIn(stray), 400, 'passkey_invalid')
     // And a usernameless sign-in challenge does not answer the step.
     assertProblem(await api(server.url, '/auth/mfa/challenge', { body: { mfa_token: step.mfaToken, passkey: await assertion(phone) } }), 400, 'passkey_invalid')
+    const challengeFailures = await auditEventsOf(account.user.id, ['mfa.challenge_failed'])
+    assert.ok(challengeFailures.some((event) => event.type === 'mfa.challenge_failed' && event.reason === 'passkey_invalid' && event.details?.second_factor === 'passkey'))
 
     const done = await api(server.url, '/auth/mfa/challenge', { body: { mfa_token: step.mfaToken, passkey: answer } })
     assert.equal(done.status, 200, done.text)

@@ -43,7 +43,10 @@ const EVENTS: Record<string, { success?: Outcome; failures?: Record<string, Outc
   },
   'POST /auth/mfa/challenge': {
     success: { type: 'login.succeeded', details: (request) => ({ second_factor: challengeMethod(request) }) },
-    failures: { mfa_code_invalid: { type: 'mfa.challenge_failed', details: (request) => ({ second_factor: challengeMethod(request) }) } },
+    failures: {
+      mfa_code_invalid: { type: 'mfa.challenge_failed', details: (request) => ({ second_factor: challengeMethod(request) }) },
+      passkey_invalid: { type: 'mfa.challenge_failed', details: (request) => ({ second_factor: challengeMethod(request) }) },
+    },
   },
   'POST /auth/mfa/totp': { success: { type: 'mfa.totp_enrolment_started' } },
   'POST /auth/mfa/totp/confirm': { success: { type: 'mfa.totp_enabled' }, failures: { mfa_code_invalid: { type: 'mfa.totp_confirm_failed' } } },
