@@ -177,7 +177,7 @@ describe('passkeys in Chromium with a virtual authenticator', { skip }, () => {
     await Promise.all([phone.close(), laptop.close()])
   })
 
-  it('refuses altered and replayed assertions with passkey_invalid: origin, challenge, signature, counter', { timeout: 30_000 }, async () => {
+  it('refuses altered and replayed assertions with passkey_invalid: origin, challenge, signature, user verification, counter', { timeout: 30_000 }, async () => {
     const phone = await device()
     const account = await register(server.url)
     await addPasskey(account, phone)
@@ -209,6 +209,15 @@ describe('passkeys in Chromium with a virtual authenticator', { skip }, () => {
     const registration = await api(server.url, '/auth/passkeys/register/options', { token: (await login(server.url, account.email)).accessToken, body: {} })
     const crossed = await phone.get({ challenge: registration.body.challenge, rpId: 'localhost', userVerification: 'required' })
     assertProblem(await signIn(crossed), 400, 'passkey_invalid')
+
+    // No user verification: the page asks for none (the server's challenge, its own options) and
+    // the authenticator does not verify the user: a genuine signature without the UV flag.
+    await phone.cdp.send('WebAuthn.setUserVerified', { authenticatorId: phone.authenticatorId, isUserVerified: false })
+    const unverifiedOptions = (await api(server.url, '/auth/passkeys/login/options', { body: {} })).body
+    const unverified = await phone.get({ ...unverifiedOptions, userVerification: 'discouraged' })
+    assert.equal(Buffer.from(unverified.response.authenticatorData as string, 'base64url')[32]! & 0x04, 0, 'the UV flag is clear')
+    assertProblem(await signIn(unverified), 400, 'passkey_invalid')
+    await phone.cdp.send('WebAuthn.setUserVerified', { authenticatorId: phone.authenticatorId, isUserVerified: true })
 
     // Counter regression: two assertions over two live challenges; the later one (higher
     // counter) is used first, so the earlier one's counter is below the stored one.
