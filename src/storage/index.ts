@@ -87,7 +87,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     settings: createSettingQueries(db, capabilities),
     signingKeys: createSigningKeyQueries(db),
     auditEvents: createAuditEventQueries(db),
-    mfaFactors: createMfaFactorQueries(db),
+    mfaFactors: createMfaFactorQueries(db, capabilities),
     mfaTokens: createMfaTokenQueries(db),
     passkeys: createPasskeyQueries(db),
     webauthnChallenges: createWebauthnChallengeQueries(db),

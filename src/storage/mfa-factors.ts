@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { withConflictRetry } from './conflicts.js'
 import type { Database } from './database.js'
+import type { Capabilities } from './dialects/types.js'
 
 /** Work the caller adds to a factor change's transaction (its notice mail, issue 16's outbox): both commit or neither. */
 export type InTransaction = (trx: Kysely<Database>) => Promise<void>
@@ -20,7 +21,33 @@ export interface TotpRecord {
  * rule is one conditional UPDATE, so two requests (or two processes) presenting the same code
  * at once get one winner, on every database.
  */
-export function createMfaFactorQueries(db: Kysely<Database>) {
+/** SQLite, PostgreSQL (23505) and MySQL/MariaDB (ER_DUP_ENTRY 1062). */
+function isDuplicateKey(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number } | null
+  return e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === '23505' || e?.errno === 1062
+}
+
+export function createMfaFactorQueries(db: Kysely<Database>, capabilities: Pick<Capabilities, 'rowLocks'>) {
+  /** One attempt of startTotp, in one transaction. */
+  function startOnce(userId: string, sealedSecret: string, now: number): Promise<boolean> {
+    return withConflictRetry(() =>
+      db.transaction().execute(async (trx) => {
+        // Starts of one user queue on the user's row (PostgreSQL, MySQL); on SQLite the delete below,
+        // a write, takes the database's one write lock first.
+        if (capabilities.rowLocks === 'for-update') await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute()
+        // Delete first: it leaves a confirmed factor alone.
+        await trx.deleteFrom('mfa_totp').where('user_id', '=', userId).where('confirmed', '=', 0).execute()
+        const confirmed = await trx.selectFrom('mfa_totp').select('user_id').where('user_id', '=', userId).where('confirmed', '=', 1).executeTakeFirst()
+        if (confirmed) return false
+        await trx
+          .insertInto('mfa_totp')
+          .values({ user_id: userId, secret: sealedSecret, confirmed: 0, last_used_step: null, created_at: now, confirmed_at: null })
+          .execute()
+        return true
+      }),
+    )
+  }
+
   return {
     async findTotp(userId: string): Promise<TotpRecord | undefined> {
       const row = await db.selectFrom('mfa_totp').selectAll().where('user_id', '=', userId).executeTakeFirst()
@@ -40,19 +67,14 @@ export function createMfaFactorQueries(db: Kysely<Database>) {
      * DELETE first). False when a confirmed factor is there.
      */
     async startTotp(userId: string, sealedSecret: string, now: number): Promise<boolean> {
-      return withConflictRetry(() =>
-        db.transaction().execute(async (trx) => {
-          // Delete first: it is the write that takes SQLite's lock, and it leaves a confirmed factor alone.
-          await trx.deleteFrom('mfa_totp').where('user_id', '=', userId).where('confirmed', '=', 0).execute()
-          const existing = await trx.selectFrom('mfa_totp').select('user_id').where('user_id', '=', userId).executeTakeFirst()
-          if (existing) return false
-          await trx
-            .insertInto('mfa_totp')
-            .values({ user_id: userId, secret: sealedSecret, confirmed: 0, last_used_step: null, created_at: now, confirmed_at: null })
-            .execute()
-          return true
-        }),
-      )
+      // Two starts at once: the loser's insert meets the winner's row (a duplicate key) and runs again, replacing it.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await startOnce(userId, sealedSecret, now)
+        } catch (error) {
+          if (attempt >= 5 || !isDuplicateKey(error)) throw error
+        }
+      }
     },
 
     /**

@@ -68,6 +68,7 @@ describe('POST /oauth/introspect', () => {
       jti: claims.jti,
       roles: [],
       fresh: true,
+      amr: ['pwd'],
     })
   })
 

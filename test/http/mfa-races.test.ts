@@ -45,6 +45,19 @@ describe('second-factor races', () => {
     assertOneWinner(await Promise.all(tokens.map(({ mfaToken }) => challenge({ mfa_token: mfaToken, recovery_code: recoveryCodes[0] }))))
   })
 
+  it('enrolment started from several requests at once: every one is 201, and the last secret stored confirms', async () => {
+    const account = await register(server.url)
+    const started = await Promise.all(Array.from({ length: RACERS }, () => api(server.url, '/auth/mfa/totp', { method: 'POST', token: account.accessToken })))
+    for (const response of started) assert.equal(response.status, 201, response.text)
+    // Exactly one of the secrets handed out is the stored one.
+    const confirmations = []
+    for (const response of started) {
+      confirmations.push((await api(server.url, '/auth/mfa/totp/confirm', { token: account.accessToken, body: { code: totpCode(response.body.secret) } })).status)
+      if (confirmations.at(-1) === 200) break
+    }
+    assert.equal(confirmations.at(-1), 200, confirmations.join(' '))
+  })
+
   it('one mfa_token answered at once with different right recovery codes gives one session', async () => {
     const account = await register(server.url)
     const { recoveryCodes } = await enrolTotp(server.url, account)

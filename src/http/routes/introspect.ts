@@ -33,6 +33,7 @@ const Introspection = Type.Object(
     jti: Type.Optional(Type.String()),
     roles: Type.Optional(Roles),
     fresh: Type.Optional(Type.Boolean()),
+    amr: Type.Optional(Type.Array(Type.String(), { description: 'RFC 8176 methods of the login (docs/mfa.md): a resource server can ask for two factors' })),
   },
   { description: 'RFC 7662 §2.2: only `{"active": false}` for any token that is not a live access token' },
 )
@@ -77,7 +78,7 @@ export async function introspectRoutes(fastify: FastifyInstance, { services }: {
       try {
         const auth = await services.accessTokens.verify(request.body.token)
         const { jwtIssuer: iss, jwtAudience: aud } = services.config
-        return { active: true, sub: auth.userId, sid: auth.sessionId, token_type: 'Bearer' as const, exp: auth.expiresAt, iat: auth.issuedAt, iss, aud, jti: auth.tokenId, roles: auth.roles, fresh: auth.fresh }
+        return { active: true, sub: auth.userId, sid: auth.sessionId, token_type: 'Bearer' as const, exp: auth.expiresAt, iat: auth.issuedAt, iss, aud, jti: auth.tokenId, roles: auth.roles, fresh: auth.fresh, amr: [...auth.amr] }
       } catch (error) {
         // Every token failure (401 codes) is just "not active". A 503 (revocations cannot be checked)
         // is passed on, not turned into active:false: the resource server should retry, not log the user out.

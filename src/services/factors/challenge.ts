@@ -36,11 +36,12 @@ export interface MfaChallenge {
 }
 
 /**
- * The second step of a login (issue 18). Every wrong answer counts twice toward
- * LOGIN_FAILURE_LIMIT: for (account, client address), the key a wrong password uses, and for
- * the account from any address, so spreading guesses over many addresses does not widen the
- * budget (docs/mfa.md, "Brute force"). Each mfa_token also dies after MFA_TOKEN_ATTEMPTS wrong
- * answers, and a correct password never clears the count while a factor is pending.
+ * The second step of a login (issue 18). Every answer counts twice toward LOGIN_FAILURE_LIMIT
+ * (cleared again by a right one): for (account, client address), the key a wrong password
+ * uses, and for the account from any address, so spreading guesses over many addresses does
+ * not widen the budget (docs/mfa.md, "Brute force"). Each mfa_token also dies after
+ * MFA_TOKEN_ATTEMPTS answers, and a correct password never clears the count while a factor is
+ * pending.
  */
 export function createMfaChallenge(deps: {
   config: Config
@@ -112,10 +113,10 @@ export function createMfaChallenge(deps: {
       const user = await storage.users.findById(pending.userId)
       if (!user) throw invalid('The mfa_token is unknown, used, expired or out of attempts; log in again')
       if (!user.active) throw new AppError('account_disabled', 'This account has been deactivated', { subjectId: user.id })
-      // The same key a wrong password of this account from this address counts under, and one for the account alone.
-      // Every answer spends one of the token's attempts, then counts as a failure for both keys,
-      // before it is checked: a burst of concurrent guesses cannot all pass the limits (each is
-      // one atomic step). A right answer clears the counts again.
+      // Every answer spends one of the token's attempts, then counts as a failure for two keys
+      // (the one a wrong password of this account from this address counts under, and one for
+      // the account alone), before it is checked: each is one atomic step, so a burst of
+      // concurrent guesses cannot all slip past the limits. A right answer clears the counts.
       if (!(await storage.mfaTokens.spendAttempt(tokenHash, now(), MFA_TOKEN_ATTEMPTS))) {
         throw invalid('The mfa_token is unknown, used, expired or out of attempts; log in again', user.id)
       }
