@@ -233,3 +233,33 @@ describe('loadConfig: accounts over email (issue 16)', () => {
     assert.throws(() => loadConfig({ MAIL_URL: 'smtpx://user:hunter2@host' }), (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'))
   })
 })
+
+describe('loadConfig: PUBLIC_URL and the WebAuthn relying party', () => {
+  it('derives the RP ID (host, no port) and the origin from the default PUBLIC_URL http://HOST:PORT', () => {
+    const config = loadConfig({ HOST: 'localhost', PORT: '8080' })
+    assert.equal(config.publicUrl, 'http://localhost:8080')
+    assert.deepEqual(config.webauthn, { rpId: 'localhost', rpName: 'Tessera', origins: ['http://localhost:8080'] })
+  })
+
+  it('derives them from PUBLIC_URL, and takes WEBAUTHN_* over it', () => {
+    assert.deepEqual(loadConfig({ PUBLIC_URL: 'https://auth.example.com/' }).webauthn.origins, ['https://auth.example.com'])
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://auth.example.com/' }).publicUrl, 'https://auth.example.com')
+    const config = loadConfig({ PUBLIC_URL: 'https://auth.example.com', WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_RP_NAME: 'Example', WEBAUTHN_ORIGINS: 'https://app.example.com, https://example.com' })
+    assert.deepEqual(config.webauthn, { rpId: 'example.com', rpName: 'Example', origins: ['https://app.example.com', 'https://example.com'] })
+  })
+
+  const refused: Array<[string, Record<string, string>]> = [
+    ['PUBLIC_URL', { PUBLIC_URL: 'ftp://example.com' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'https://example.com/?q=1' }],
+    ['WEBAUTHN_RP_ID', { WEBAUTHN_RP_ID: 'https://example.com' }],
+    ['WEBAUTHN_RP_ID', { WEBAUTHN_RP_ID: 'example.com:443' }],
+    ['WEBAUTHN_ORIGINS', { WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://example.org' }],
+    ['WEBAUTHN_ORIGINS', { WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://notexample.com' }],
+    ['WEBAUTHN_ORIGINS', { WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://example.com/path' }],
+  ]
+  for (const [variable, env] of refused) {
+    it(`refuses ${JSON.stringify(env)} naming ${variable}`, () => {
+      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && error.variable === variable)
+    })
+  }
+})

@@ -111,6 +111,15 @@ export interface Config {
   mailRetryBase: number
   /** Seconds one SMTP delivery may take (connect, greeting, each reply). */
   mailSendTimeout: number
+  /** Passkeys (docs/passkeys.md): the relying party, from `WEBAUTHN_RP_ID`, `WEBAUTHN_RP_NAME`, `WEBAUTHN_ORIGINS`. */
+  webauthn: WebAuthnSettings
+}
+
+/** The WebAuthn relying party: the RP ID credentials are bound to, its display name, and the page origins allowed to use them. */
+export interface WebAuthnSettings {
+  rpId: string
+  rpName: string
+  origins: readonly string[]
 }
 
 export type MfaPolicy = 'optional' | 'required_for_admins' | 'required'
@@ -159,6 +168,7 @@ const DEFAULTS = {
   MAIL_MAX_ATTEMPTS: '8',
   MAIL_RETRY_BASE: '30s',
   MAIL_SEND_TIMEOUT: '30s',
+  WEBAUTHN_RP_NAME: 'Tessera',
 } as const
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
@@ -459,6 +469,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     mfa: oneOf(env, 'MFA', ['optional', 'required_for_admins', 'required'] as const),
     mfaIssuer: mfaIssuer(env),
     ...emailSettings(env),
+    webauthn: webauthnSettings(env, publicUrl(env, read(env, 'HOST'), integer(env, 'PORT', 0, 65535))),
   }
   if (config.refreshTokenTtl <= config.accessTokenTtl) {
     throw new ConfigError('REFRESH_TOKEN_TTL', 'must be longer than ACCESS_TOKEN_TTL')
@@ -468,4 +479,39 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     throw new ConfigError('WORKERS', `WORKERS=${config.workers} cannot share DATABASE_URL=${databaseUrl} (each worker would get its own empty database); use a sqlite:<file>, postgres:// or mysql:// database, or WORKERS=1`)
   }
   return Object.freeze(config)
+}
+
+/** An http(s) URL, or undefined. */
+function parseHttpUrl(text: string): URL | undefined {
+  try {
+    const url = new URL(text)
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The WebAuthn relying party, from `PUBLIC_URL` unless set: the RP ID is its hostname (no
+ * port), the allowed origin its origin. Every origin must be on the RP ID or a subdomain of it
+ * (WebAuthn §5.1.3 step 8), or browsers would refuse every ceremony; that is a setting error,
+ * found at start.
+ */
+function webauthnSettings(env: Env, publicUrl: string): WebAuthnSettings {
+  const url = new URL(publicUrl)
+  const rpId = (optional(env, 'WEBAUTHN_RP_ID') ?? url.hostname).toLowerCase()
+  if (!/^[a-z0-9.-]+$/.test(rpId) || rpId.startsWith('.') || rpId.endsWith('.')) {
+    throw new ConfigError('WEBAUTHN_RP_ID', `expected a host name without scheme or port (such as example.com), got "${rpId}"`)
+  }
+  const originsText = optional(env, 'WEBAUTHN_ORIGINS')
+  const origins = originsText === undefined ? [url.origin] : originsText.split(',').map((part) => part.trim()).filter((part) => part !== '')
+  for (const [index, origin] of origins.entries()) {
+    const parsed = parseHttpUrl(origin)
+    if (!parsed || parsed.origin !== origin.replace(/\/$/, '')) throw new ConfigError('WEBAUTHN_ORIGINS', `item ${index + 1}: expected an origin such as https://app.example.com, got "${origin}"`)
+    origins[index] = parsed.origin
+    if (parsed.hostname !== rpId && !parsed.hostname.endsWith(`.${rpId}`)) {
+      throw new ConfigError('WEBAUTHN_ORIGINS', `${parsed.origin} is not on the relying party ID ${rpId} or a subdomain of it`)
+    }
+  }
+  return Object.freeze({ rpId, rpName: read(env, 'WEBAUTHN_RP_NAME'), origins: Object.freeze(origins) })
 }

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   bad_request: { status: 400, title: 'Bad request' },
   email_token_invalid: { status: 400, title: 'Email link invalid' },
   email_token_expired: { status: 400, title: 'Email link expired' },
+  passkey_invalid: { status: 400, title: 'Passkey invalid' },
   authorization_required: { status: 401, title: 'Authorization required' },
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   token_invalid: { status: 401, title: 'Token invalid' },

@@ -21,6 +21,7 @@ import { emailRoutes } from './http/routes/email.js'
 import { healthRoutes } from './http/routes/health.js'
 import { introspectRoutes } from './http/routes/introspect.js'
 import { meRoutes } from './http/routes/me.js'
+import { passkeyRoutes } from './http/routes/passkeys.js'
 import { sessionRoutes } from './http/routes/sessions.js'
 import { wellKnownRoutes } from './http/routes/well-known.js'
 import { ProblemSchema } from './http/schemas/common.js'
@@ -70,6 +71,7 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
         await limited.register(authRoutes, { services })
         await limited.register(mfaChallengeRoutes, { services })
         await limited.register(emailRoutes, { services })
+        await limited.register(passkeyRoutes, { services })
       })
       await scope.register(mfaRoutes, { services })
       await scope.register(adminMfaRoutes, { services })

@@ -105,6 +105,7 @@ const SPA_FILES = /** @type {const} */ ([
   ['/app/app.js', 'app.js', 'text/javascript; charset=utf-8'],
   ['/app/email-pages.js', 'email-pages.js', 'text/javascript; charset=utf-8'],
   ['/app/mfa-pages.js', 'mfa-pages.js', 'text/javascript; charset=utf-8'],
+  ['/app/passkey-pages.js', 'passkey-pages.js', 'text/javascript; charset=utf-8'],
   ['/app/style.css', 'style.css', 'text/css; charset=utf-8'],
 ])
 

@@ -14,6 +14,7 @@
 import { createTesseraClient, localStorageStorage, TesseraError } from '/app/client/index.js'
 import { mountEmailPages } from '/app/email-pages.js'
 import { mountMfaPages } from '/app/mfa-pages.js'
+import { mountPasskeyPages } from '/app/passkey-pages.js'
 
 const params = new URLSearchParams(location.search)
 const mode = params.get('mode') === 'tokens' ? 'tokens' : 'cookies'
@@ -182,3 +183,5 @@ tessera
   )
   // Forgot password, and the pages of the links in the mails (email-pages.js).
   .then(() => mountEmailPages(tessera, { status, showError, signedOut: $('signed-out') }))
+  // Passkeys: sign in with one, add, rename, remove (passkey-pages.js).
+  .then(() => mountPasskeyPages(tessera, { status, showError, signedOut: $('signed-out'), signedIn: $('signed-in') }))

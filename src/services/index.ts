@@ -29,6 +29,10 @@ import { createOutboxQueue, type OutboxQueue } from '../mail/outbox-queue.js'
 import { loadMailTemplates, type MailTemplates } from '../mail/templates/index.js'
 import { createMailTransport, type MailLog } from '../mail/transports.js'
 import { emailTokenQueries, mailRateQueries } from '../storage/email-tokens.js'
+import { createPasskeyLogin, type PasskeyLogin } from './factors/passkey-login.js'
+import { createPasskeyAssertions, passkeyAnswerVerifier, type PasskeyAssertions } from './factors/passkey-sign-in.js'
+import { createPasskeyService, type PasskeyService } from './factors/passkeys.js'
+import { createWebauthnChallenges } from './factors/webauthn-challenges.js'
 
 export interface Services {
   config: Config
@@ -43,6 +47,12 @@ export interface Services {
   mfa: MfaChallenge
   /** A user's own TOTP factor and recovery codes; the admin reset. */
   totp: TotpEnrolment
+  /** A user's passkeys: registration, listing, renaming, removal (docs/passkeys.md). */
+  passkeys: PasskeyService
+  /** Passkey assertions: request options, and verifying one (sign-in or a login's second step). */
+  passkeyAssertions: PasskeyAssertions
+  /** Usernameless sign-in with a passkey. */
+  passkeyLogin: PasskeyLogin
   /** Security events (issue 7): recorded by the HTTP layer and the CLI, read by GET /admin/audit. */
   audit: AuditLog
   /** The signing keys: the active one, and retired ones still verifying. */
@@ -145,11 +155,15 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   mailSender?.start()
   const failures = redis ? createRedisLoginFailures(redis.commands, redis.prefix, config.loginFailureLimit) : createLoginFailures(config.loginFailureLimit, now)
   const secrets = await createFactorSecrets(config, storage.settings)
-  const mfa = createMfaChallenge({ config, storage, secrets, failures, sessions, now, ...(deps.verifyPasskey ? { verifyPasskey: deps.verifyPasskey } : {}) })
+  const challenges = createWebauthnChallenges({ storage, now })
+  const passkeyAssertions = createPasskeyAssertions({ webauthn: config.webauthn, storage, challenges, failures, now })
+  const mfa = createMfaChallenge({ config, storage, secrets, failures, sessions, now, verifyPasskey: deps.verifyPasskey ?? passkeyAnswerVerifier(passkeyAssertions) })
   const totp = createTotpEnrolment({ config, storage, secrets, mail: accountMail, now })
   const login = createLogin({ storage, passwords, failures, sessions, mfa, requireVerifiedEmail: config.emailVerification === 'required', now })
   const audit = createAuditLog({ storage, retentionSeconds: config.auditRetention, now, onError })
   const csrf = createCsrfTokens(await loadCsrfKey(storage.settings))
+  const passkeys = createPasskeyService({ webauthn: config.webauthn, storage, challenges, now })
+  const passkeyLogin = createPasskeyLogin({ storage, assertions: passkeyAssertions, sessions, now })
 
   const retentionMs = (config.accessTokenTtl + config.jwtLeeway) * 1000
   const sweeper = setInterval(() => {
@@ -164,6 +178,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
       storage.mfaTokens.prune(at),
       emailTokenQueries.prune(storage.db, at),
       mailRateQueries.prune(storage.db, at - config.rateLimitEmail.windowSeconds * 1000),
+      challenges.prune(),
       outbox.prune(at - Math.max(OUTBOX_RETENTION_MS, config.rateLimitEmail.windowSeconds * 1000)),
     ]).catch(onError)
   }, SWEEP_INTERVAL_MS)
@@ -180,6 +195,9 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     login,
     mfa,
     totp,
+    passkeys,
+    passkeyAssertions,
+    passkeyLogin,
     audit,
     keys,
     signingKeys: createSigningKeyService({ config, storage, now, keys }),

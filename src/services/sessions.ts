@@ -35,6 +35,8 @@ export const PASSWORD_AMR: readonly string[] = Object.freeze(['pwd'])
 export const TOTP_AMR: readonly string[] = Object.freeze(['pwd', 'otp'])
 export const RECOVERY_CODE_AMR: readonly string[] = Object.freeze(['pwd', 'mfa'])
 export const PASSKEY_AMR: readonly string[] = Object.freeze(['hwk', 'user'])
+/** A password, then a passkey as the second step of the login (API.md). */
+export const PASSWORD_AND_PASSKEY_AMR: readonly string[] = Object.freeze(['pwd', 'hwk'])
 
 export interface SessionStart {
   amr: readonly string[]

@@ -260,6 +260,8 @@ export function createUserService(deps: {
     // Revoke first: the revocation entries must exist before the sessions disappear with the user.
     await sessions.revokeAll(user.id)
     assertGuarded(await storage.lastAdmin.delete(user.id))
+    // Passkeys have no foreign key to users (migration 2026-12-02T00-03): they go with the account.
+    await storage.passkeys.removeAll(user.id)
   }
 }
 

@@ -175,6 +175,39 @@ export interface MailRateEventsTable {
   at: number
 }
 
+/** A passkey (WebAuthn credential) of a user (issue 18). `id` is Tessera's; `credential_id` the authenticator's. */
+export interface PasskeysTable {
+  id: string
+  user_id: string
+  /** SHA-256 (hex) of `credential_id`: the unique key (a credential id is too long to index on MySQL). */
+  credential_key: string
+  /** base64url. */
+  credential_id: string
+  /** The COSE public key, base64url. */
+  public_key: string
+  counter: number
+  /** JSON array of transport names (`internal`, `usb`, `hybrid`...). */
+  transports: string
+  /** `singleDevice` or `multiDevice`. */
+  device_type: string
+  backed_up: number
+  aaguid: string
+  name: string
+  created_at: number
+  last_used_at: number | null
+}
+
+/** A WebAuthn challenge handed out and not yet used; deleted when a ceremony consumes it. */
+export interface WebauthnChallengesTable {
+  /** SHA-256 (hex) of the challenge. */
+  challenge_hash: string
+  purpose: string
+  user_id: string | null
+  mfa_token_hash: string | null
+  created_at: number
+  expires_at: number
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -189,4 +222,6 @@ export interface Database {
   email_tokens: EmailTokensTable
   mail_outbox: MailOutboxTable
   mail_rate_events: MailRateEventsTable
+  passkeys: PasskeysTable
+  webauthn_challenges: WebauthnChallengesTable
 }

@@ -11,6 +11,8 @@ import { createUserQueries, type UserQueries } from './users.js'
 import { createLastAdminGuard, type LastAdminGuard } from './last-admin.js'
 import { createMfaFactorQueries, type MfaFactorQueries } from './mfa-factors.js'
 import { createMfaTokenQueries, type MfaTokenQueries } from './mfa-tokens.js'
+import { createPasskeyQueries, type PasskeyQueries } from './passkeys.js'
+import { createWebauthnChallengeQueries, type WebauthnChallengeQueries } from './webauthn-challenges.js'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
 
@@ -30,6 +32,8 @@ export interface Storage {
   mfaFactors: MfaFactorQueries
   /** `mfa_token`s of logins waiting for a second factor. */
   mfaTokens: MfaTokenQueries
+  passkeys: PasskeyQueries
+  webauthnChallenges: WebauthnChallengeQueries
   ping(): Promise<void>
   close(): Promise<void>
   /** Present on PostgreSQL: LISTEN/NOTIFY, the revocation channel when there is no Redis. */
@@ -85,6 +89,8 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     auditEvents: createAuditEventQueries(db),
     mfaFactors: createMfaFactorQueries(db, capabilities),
     mfaTokens: createMfaTokenQueries(db),
+    passkeys: createPasskeyQueries(db),
+    webauthnChallenges: createWebauthnChallengeQueries(db),
     ping: connection.ping,
     close: connection.close,
     ...(connection.listen ? { listen: connection.listen } : {}),

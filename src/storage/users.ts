@@ -59,7 +59,7 @@ export class UniqueViolation extends Error {
   }
 }
 
-function isUniqueViolation(error: unknown): boolean {
+export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; errno?: number } | null
   // SQLite, PostgreSQL (23505) and MySQL/MariaDB (ER_DUP_ENTRY 1062)
   return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === '23505' || e?.errno === 1062

@@ -95,6 +95,15 @@ export const SCENARIOS: Scenario[] = [
       return api(url, '/auth/login', { body: { email: user.email, password: PASSWORD } })
     },
   },
+  // A well-formed assertion for a challenge the server never issued (the browser ceremonies are in test/browser/passkeys.test.ts).
+  {
+    code: 'passkey_invalid',
+    request: ({ url }) => {
+      const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: 'bm90LWEtY2hhbGxlbmdlLWlzc3VlZC1oZXJl', origin: new URL(url).origin })).toString('base64url')
+      const credential = { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON, authenticatorData: 'AAAA', signature: 'AAAA' }, clientExtensionResults: {} }
+      return api(url, '/auth/passkeys/login', { body: { credential } })
+    },
+  },
   { code: 'mfa_code_invalid', request: ({ url }) => api(url, '/auth/mfa/challenge', { body: { mfa_token: 'an unknown mfa token', code: '123456' } }) },
   {
     code: 'mfa_already_enabled',

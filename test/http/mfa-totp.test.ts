@@ -129,10 +129,10 @@ describe('TOTP over HTTP', () => {
     assert.equal((await api(url, '/auth/me', { token: done.body.access_token })).status, 200)
   })
 
-  it('the challenge body: exactly one answer; passkey is 400 validation_failed until passkeys are wired; bad tokens are mfa_code_invalid', async () => {
+  it('the challenge body: exactly one answer; a passkey that is no WebAuthn assertion is 400 validation_failed; bad tokens are mfa_code_invalid', async () => {
     assertProblem(await api(url, '/auth/mfa/challenge', { body: { mfa_token: 'x' } }), 400, 'validation_failed', '/code')
     assertProblem(await api(url, '/auth/mfa/challenge', { body: { mfa_token: 'x', code: '123456', recovery_code: 'abcd' } }), 400, 'validation_failed', '/recovery_code')
-    assertProblem(await api(url, '/auth/mfa/challenge', { body: { mfa_token: 'x', passkey: { id: 'abc' } } }), 400, 'validation_failed', '/passkey')
+    assertProblem(await api(url, '/auth/mfa/challenge', { body: { mfa_token: 'x', passkey: { id: 'abc' } } }), 400, 'validation_failed', '/passkey/response')
     assertProblem(await api(url, '/auth/mfa/challenge', { body: { mfa_token: 'not a token', code: '123456' } }), 401, 'mfa_code_invalid')
     assertProblem(await api(url, '/auth/mfa/challenge', { body: { mfa_token: 'x', code: '123456', extra: 1 } }), 400, 'validation_failed')
   })

@@ -15,6 +15,7 @@ import { describeSigningKeys } from './cases/signing-keys.js'
 import { describeUsers } from './cases/users.js'
 import { describeMail } from './cases/mail.js'
 import { describeMfa } from './cases/mfa.js'
+import { describePasskeys } from './cases/passkeys.js'
 import type { Suite } from './cases/suite.js'
 
 for (const dialect of DIALECTS) {
@@ -50,5 +51,6 @@ for (const dialect of DIALECTS) {
     describeRevocations(suite)
     describeSettings(suite)
     describeSigningKeys(suite)
+    describePasskeys(suite)
   })
 }

@@ -43,7 +43,10 @@ const EVENTS: Record<string, { success?: Outcome; failures?: Record<string, Outc
   },
   'POST /auth/mfa/challenge': {
     success: { type: 'login.succeeded', details: (request) => ({ second_factor: challengeMethod(request) }) },
-    failures: { mfa_code_invalid: { type: 'mfa.challenge_failed', details: (request) => ({ second_factor: challengeMethod(request) }) } },
+    failures: {
+      mfa_code_invalid: { type: 'mfa.challenge_failed', details: (request) => ({ second_factor: challengeMethod(request) }) },
+      passkey_invalid: { type: 'mfa.challenge_failed', details: (request) => ({ second_factor: challengeMethod(request) }) },
+    },
   },
   'POST /auth/mfa/totp': { success: { type: 'mfa.totp_enrolment_started' } },
   'POST /auth/mfa/totp/confirm': { success: { type: 'mfa.totp_enabled' }, failures: { mfa_code_invalid: { type: 'mfa.totp_confirm_failed' } } },
@@ -75,6 +78,13 @@ const EVENTS: Record<string, { success?: Outcome; failures?: Record<string, Outc
   'POST /auth/email/verify/request': { success: { type: 'email.verification_requested' } },
   'POST /admin/users/:id/send-verification': { success: { type: 'admin.verification_sent', targetFromParams: true } },
   'POST /admin/users/:id/send-password-reset': { success: { type: 'admin.password_reset_sent', targetFromParams: true } },
+  'POST /auth/passkeys': { success: { type: 'passkey.added' }, failures: { passkey_invalid: { type: 'passkey.add_failed' } } },
+  'PATCH /auth/passkeys/:id': { success: { type: 'passkey.renamed' } },
+  'DELETE /auth/passkeys/:id': { success: { type: 'passkey.removed' } },
+  'POST /auth/passkeys/login': {
+    success: { type: 'login.succeeded', details: () => ({ method: 'passkey' }) },
+    failures: { passkey_invalid: { type: 'login.failed', details: () => ({ method: 'passkey' }) }, account_disabled: { type: 'login.failed', details: () => ({ method: 'passkey' }) } },
+  },
 }
 
 /** Which kind of answer a challenge gave (a name, never the code). */

@@ -73,6 +73,7 @@ export const openapiPlugin = fp<{ authCookies?: boolean }>(
           { name: 'me', description: 'The current user' },
           { name: 'email', description: 'Verify an address, forget and reset a password (links mailed through the outbox)' },
           { name: 'sessions', description: "The current user's sessions" },
+          { name: 'passkeys', description: 'Passkeys (WebAuthn): register, list, rename, remove, sign in with no username (docs/passkeys.md)' },
           { name: 'admin', description: 'User management (admin role)' },
           { name: 'discovery' },
           { name: 'operations' },

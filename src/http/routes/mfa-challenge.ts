@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { AuthenticationCredential } from '../schemas/passkey.js'
 import { fieldError } from '../../errors.js'
 import type { ChallengeAnswer } from '../../services/factors/challenge.js'
 import type { Services } from '../../services/index.js'
@@ -14,7 +15,7 @@ const ChallengeBody = Type.Object(
     mfa_token: Type.String({ minLength: 1, maxLength: 128, description: 'From the 401 `mfa_required` of POST /auth/login' }),
     code: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'A TOTP code' })),
     recovery_code: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'One of the recovery codes (works once)' })),
-    passkey: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'A WebAuthn assertion (PublicKeyCredential JSON)' })),
+    passkey: Type.Optional(AuthenticationCredential),
   },
   { additionalProperties: false, description: 'The mfa_token and exactly one of `code`, `recovery_code`, `passkey`' },
 )

@@ -29,6 +29,8 @@ export interface MfaChallenge {
   gate(user: UserRecord): LoginGate
   /** The 401 `mfa_required` of a login: issues a single-use `mfa_token` for the account. */
   required(user: UserRecord, methods: string[]): Promise<AppError>
+  /** The account of a live mfa_token, for passkey options limited to it (`mfa_code_invalid` otherwise). Spends nothing. */
+  pendingLogin(mfaToken: string): Promise<{ userId: string; mfaTokenHash: string }>
   /** `POST /auth/mfa/challenge`: a live mfa_token and a right answer give a session. */
   answer(mfaToken: string, answer: ChallengeAnswer, client: ClientInfo): Promise<IssuedTokens>
 }
@@ -95,6 +97,13 @@ export function createMfaChallenge(deps: {
       })
     },
 
+    async pendingLogin(mfaToken) {
+      const tokenHash = hashMfaToken(mfaToken)
+      const pending = await storage.mfaTokens.findLive(tokenHash, now(), MFA_TOKEN_ATTEMPTS)
+      if (!pending) throw invalid('The mfa_token is unknown, used, expired or out of attempts; log in again')
+      return { userId: pending.userId, mfaTokenHash: tokenHash }
+    },
+
     async answer(mfaToken, answer, client) {
       // Refused before anything is looked up or counted: the server cannot take this kind of answer at all.
       if (answer.kind === 'passkey' && !deps.verifyPasskey) throw fieldError('/passkey', 'passkey answers are not available on this server yet')
@@ -117,8 +126,14 @@ export function createMfaChallenge(deps: {
           throw error instanceof AppError ? new AppError(error.code, error.message, { headers: error.headers, subjectId: user.id }) : error
         })
       }
-      const amr = await verifyAnswer(user, answer)
-      if (amr === null) throw invalid('The code is wrong, already used or expired', user.id)
+      // A passkey that does not verify says so (passkey_invalid); its attempt was counted above, as any answer's is.
+      let refusal: AppError | undefined
+      const amr = await verifyAnswer(user, answer).catch((error: unknown) => {
+        if (!(error instanceof AppError && error.code === 'passkey_invalid')) throw error
+        refusal = error
+        return null
+      })
+      if (amr === null) throw refusal ?? invalid('The code is wrong, already used or expired', user.id)
       // Single use: of two right answers racing with one token, one gets the session.
       if (!(await storage.mfaTokens.use(tokenHash, now()))) throw invalid('The mfa_token was used meanwhile; log in again', user.id)
       for (const key of keys) await failures.clear(key)

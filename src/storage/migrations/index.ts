@@ -6,6 +6,7 @@ import { createAuditEvents } from './2026-11-23T00-01-audit-events.js'
 import { createRefreshTokenChain } from './2026-12-01T00-00-refresh-token-chain.js'
 import { createMfa } from './2026-12-02T00-02-mfa.js'
 import { createEmail } from './2026-12-02T00-01-email.js'
+import { createPasskeys } from './2026-12-02T00-03-passkeys.js'
 import { withMigrationLock } from './lock.js'
 
 /**
@@ -21,6 +22,7 @@ export function createMigrations(capabilities: Capabilities): Record<string, Mig
     '2026-12-01T00-00-refresh-token-chain': createRefreshTokenChain(),
     '2026-12-02T00-01-email': createEmail(capabilities),
     '2026-12-02T00-02-mfa': createMfa(capabilities),
+    '2026-12-02T00-03-passkeys': createPasskeys(capabilities),
   }
 }
 
