@@ -241,6 +241,11 @@ describe('loadConfig: PUBLIC_URL and the WebAuthn relying party', () => {
     assert.deepEqual(config.webauthn, { rpId: 'localhost', rpName: 'Tessera', origins: ['http://localhost:8080'] })
   })
 
+  it('still starts when the derived RP ID is an IP address (HOST=::), which no browser accepts for passkeys', () => {
+    assert.deepEqual(loadConfig({ HOST: '::' }).webauthn, { rpId: '::', rpName: 'Tessera', origins: ['http://[::]:3000'] })
+    assert.equal(loadConfig({ HOST: '0.0.0.0' }).webauthn.rpId, '0.0.0.0')
+  })
+
   it('derives them from PUBLIC_URL, and takes WEBAUTHN_* over it', () => {
     assert.deepEqual(loadConfig({ PUBLIC_URL: 'https://auth.example.com/' }).webauthn.origins, ['https://auth.example.com'])
     assert.equal(loadConfig({ PUBLIC_URL: 'https://auth.example.com/' }).publicUrl, 'https://auth.example.com')
@@ -256,6 +261,8 @@ describe('loadConfig: PUBLIC_URL and the WebAuthn relying party', () => {
     ['WEBAUTHN_ORIGINS', { WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://example.org' }],
     ['WEBAUTHN_ORIGINS', { WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://notexample.com' }],
     ['WEBAUTHN_ORIGINS', { WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://example.com/path' }],
+    // An RP ID set by hand must still cover the default origin (http://127.0.0.1:3000 here).
+    ['WEBAUTHN_ORIGINS', { WEBAUTHN_RP_ID: 'example.com' }],
   ]
   for (const [variable, env] of refused) {
     it(`refuses ${JSON.stringify(env)} naming ${variable}`, () => {

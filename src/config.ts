@@ -499,8 +499,11 @@ function parseHttpUrl(text: string): URL | undefined {
  */
 function webauthnSettings(env: Env, publicUrl: string): WebAuthnSettings {
   const url = new URL(publicUrl)
-  const rpId = (optional(env, 'WEBAUTHN_RP_ID') ?? url.hostname).toLowerCase()
-  if (!/^[a-z0-9.-]+$/.test(rpId) || rpId.startsWith('.') || rpId.endsWith('.')) {
+  // Derived from PUBLIC_URL it is taken as it is: an IP address (HOST=::, no PUBLIC_URL) cannot be a
+  // relying party, so passkeys then fail in the browser, but the server still starts. Set, it is checked.
+  const explicitRpId = optional(env, 'WEBAUTHN_RP_ID')
+  const rpId = (explicitRpId ?? url.hostname.replace(/^\[|\]$/g, '')).toLowerCase()
+  if (explicitRpId !== undefined && (!/^[a-z0-9.-]+$/.test(rpId) || rpId.startsWith('.') || rpId.endsWith('.'))) {
     throw new ConfigError('WEBAUTHN_RP_ID', `expected a host name without scheme or port (such as example.com), got "${rpId}"`)
   }
   const originsText = optional(env, 'WEBAUTHN_ORIGINS')
@@ -509,7 +512,7 @@ function webauthnSettings(env: Env, publicUrl: string): WebAuthnSettings {
     const parsed = parseHttpUrl(origin)
     if (!parsed || parsed.origin !== origin.replace(/\/$/, '')) throw new ConfigError('WEBAUTHN_ORIGINS', `item ${index + 1}: expected an origin such as https://app.example.com, got "${origin}"`)
     origins[index] = parsed.origin
-    if (parsed.hostname !== rpId && !parsed.hostname.endsWith(`.${rpId}`)) {
+    if ((originsText !== undefined || explicitRpId !== undefined) && parsed.hostname !== rpId && !parsed.hostname.endsWith(`.${rpId}`)) {
       throw new ConfigError('WEBAUTHN_ORIGINS', `${parsed.origin} is not on the relying party ID ${rpId} or a subdomain of it`)
     }
   }
