@@ -5,7 +5,8 @@ import type { Database, UsersTable } from './database.js'
 /** A user as services see it: camelCase, parsed roles, real booleans. */
 export interface UserRecord {
   id: string
-  email: string
+  /** Null for an account without an address (imported from a username-only table); it logs in by username. */
+  email: string | null
   username: string | null
   fullName: string | null
   passwordHash: string
@@ -18,7 +19,7 @@ export interface UserRecord {
 
 export interface NewUser {
   id: string
-  email: string
+  email: string | null
   username: string | null
   fullName: string | null
   passwordHash: string

@@ -4,6 +4,7 @@ import { createInit } from './2026-11-22T00-00-init.js'
 import { createSigningKeys } from './2026-11-23T00-00-signing-keys.js'
 import { createAuditEvents } from './2026-11-23T00-01-audit-events.js'
 import { createRefreshTokenChain } from './2026-12-01T00-00-refresh-token-chain.js'
+import { createNullableEmail } from './2026-12-02T00-00-nullable-email.js'
 import { withMigrationLock } from './lock.js'
 
 /**
@@ -17,6 +18,7 @@ export function createMigrations(capabilities: Capabilities): Record<string, Mig
     '2026-11-23T00-00-signing-keys': createSigningKeys(capabilities),
     '2026-11-23T00-01-audit-events': createAuditEvents(capabilities),
     '2026-12-01T00-00-refresh-token-chain': createRefreshTokenChain(),
+    '2026-12-02T00-00-nullable-email': createNullableEmail(capabilities),
   }
 }
 
