@@ -1,4 +1,4 @@
-import { hasForbiddenCharacters, normalizeEmail, usernameKey } from '../domain/identifiers.js'
+import { hasForbiddenCharacters, normalizeEmail, passwordProblem, usernameKey } from '../domain/identifiers.js'
 import { AppError } from '../errors.js'
 import type { Storage } from '../storage/index.js'
 import type { LoginFailures } from './login-failures.js'
@@ -64,7 +64,9 @@ export function createLogin(deps: {
     if (needsRehash) await upgradePasswordHash(user.id, user.passwordHash, credentials.password)
 
     await storage.users.touchLogin(user.id, now())
-    return sessions.start({ ...user, lastLoginAt: now() }, client)
+    const issued = await sessions.start({ ...user, lastLoginAt: now() }, client)
+    // A legacy password below today's policy (imported, 6 characters) logs in, and the answer says so (@see issue 17).
+    return passwordProblem(credentials.password) === undefined ? issued : { ...issued, passwordChangeRequired: true }
   }
 
   /**

@@ -21,6 +21,8 @@ export interface IssuedTokens {
   refreshToken: string
   sessionId: string
   user: UserRecord
+  /** A login whose (legacy) password is below today's policy: the client should ask for a new one. */
+  passwordChangeRequired?: boolean
 }
 
 export interface SessionService {

@@ -10,7 +10,8 @@ import { emailProblem, fullNameProblem, normalizeEmail, normalizeFullName, norma
 import type { ClientInfo, IssuedTokens, SessionService } from './sessions.js'
 
 export interface NewAccount {
-  email: string
+  /** Null or absent only through import or a compatibility profile; Tessera's own routes require one. */
+  email?: string | null
   password: string
   username?: string | null
   fullName?: string | null
@@ -36,12 +37,12 @@ export function assertPasswordLength(password: string, path: string): void {
  * The identifier rules (src/domain/identifiers.ts) for callers that skip the
  * HTTP schemas, then the normalised forms that are stored and compared.
  */
-function normalizeProfile<T extends { email?: string; username?: string | null; fullName?: string | null }>(fields: T): T {
+function normalizeProfile<T extends { email?: string | null; username?: string | null; fullName?: string | null }>(fields: T): T {
   const check = (path: string, problem: string | undefined) => {
     if (problem) throw fieldError(path, problem)
   }
   const out = { ...fields }
-  if (fields.email !== undefined) {
+  if (fields.email !== undefined && fields.email !== null) {
     check('/email', emailProblem(fields.email))
     out.email = normalizeEmail(fields.email)
   }
@@ -92,8 +93,9 @@ export function createUserService(deps: {
   async function create(input: NewAccount): Promise<UserRecord> {
     assertPasswordLength(input.password, '/password')
     const account = normalizeProfile(input)
-    const email = account.email
-    if (await storage.users.findByEmail(email)) throw new AppError('user_exists', 'A user with this email already exists')
+    const email = account.email ?? null
+    if (email === null && !account.username) throw fieldError('/email', 'email or username is required')
+    if (email !== null && (await storage.users.findByEmail(email))) throw new AppError('user_exists', 'A user with this email already exists')
     if (account.username && (await storage.users.findByUsername(account.username))) {
       throw new AppError('user_exists', 'A user with this username already exists')
     }
@@ -117,7 +119,7 @@ export function createUserService(deps: {
   /** `guarded`: the change may demote or deactivate, so it goes through the last-admin guard. */
   async function update(user: UserRecord, requested: UserChanges, guarded = false): Promise<UserRecord> {
     const changes = normalizeProfile(requested)
-    if (changes.email !== undefined && changes.email !== user.email && (await storage.users.findByEmail(changes.email))) {
+    if (changes.email !== undefined && changes.email !== null && changes.email !== user.email && (await storage.users.findByEmail(changes.email))) {
       throw new AppError('user_exists', 'A user with this email already exists')
     }
     if (changes.username && usernameKey(changes.username) !== (user.username === null ? null : usernameKey(user.username)) && (await storage.users.findByUsername(changes.username))) {

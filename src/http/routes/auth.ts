@@ -5,13 +5,13 @@ import { AppError, fieldError } from '../../errors.js'
 import type { Services } from '../../services/index.js'
 import type { LoginCredentials } from '../../services/login.js'
 import type { IssuedTokens } from '../../services/sessions.js'
-import { passwordProblem } from '../../domain/identifiers.js'
+import { loginPasswordProblem } from '../../domain/identifiers.js'
 import { authenticate } from '../plugins/authenticate.js'
 import { readCredential } from '../credential-source.js'
 import { clearAuthCookies, setAuthCookies } from '../plugins/cookies.js'
 import { assertCsrfToken, precheckCsrf } from '../plugins/csrf.js'
 import { clientInfo, noStore } from '../request-info.js'
-import { Email, FullName, Password, problems, Username } from '../schemas/common.js'
+import { Email, FullName, LoginPassword, Password, problems, Username } from '../schemas/common.js'
 import { TokenResponseRef, toTokenResponse } from '../schemas/token-response.js'
 
 const RegisterBody = Type.Object(
@@ -23,7 +23,7 @@ const LoginBody = Type.Object(
   {
     email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
-    password: Type.Optional(Password),
+    password: Type.Optional(LoginPassword),
   },
   { additionalProperties: false, description: '`{email, password}` or `{username, password}`; or no body and HTTP Basic' },
 )
@@ -190,7 +190,7 @@ export function readLoginCredentials(body: { email?: string; username?: string; 
   if (colon < 1) throw new AppError('invalid_credentials', 'The login or password is incorrect')
   const login = decoded.slice(0, colon)
   const password = decoded.slice(colon + 1)
-  const problem = passwordProblem(password)
+  const problem = loginPasswordProblem(password)
   if (problem) throw fieldError('/password', problem)
   return login.includes('@') ? { email: login, password } : { username: login, password }
 }

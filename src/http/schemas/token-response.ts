@@ -10,6 +10,9 @@ export const TokenResponse = Type.Object(
     expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
     refresh_token: Type.String(),
     user: UserRef,
+    password_change_required: Type.Optional(
+      Type.Boolean({ description: 'Present (true) only when the password just used is below the password policy (an imported legacy password): ask the user for a new one' }),
+    ),
   },
   { $id: 'TokenResponse' },
 )
@@ -23,5 +26,6 @@ export function toTokenResponse(issued: IssuedTokens) {
     expires_in: issued.expiresIn,
     refresh_token: issued.refreshToken,
     user: toUserWire(issued.user),
+    ...(issued.passwordChangeRequired ? { password_change_required: true } : {}),
   }
 }

@@ -6,7 +6,7 @@ import { Email, FullName, Roles, Timestamp, Username, Uuid } from './common.js'
 export const User = Type.Object(
   {
     id: Uuid,
-    email: Email,
+    email: Type.Union([Email, Type.Null()], { description: 'null only for accounts imported without an address (they log in by username)' }),
     username: Type.Union([Type.String(), Type.Null()]),
     full_name: Type.Union([Type.String(), Type.Null()]),
     roles: Type.Array(Type.String()),
