@@ -10,6 +10,8 @@ import { corsPlugin } from './http/plugins/cors.js'
 import { metricsPlugin } from './http/plugins/metrics.js'
 import { problemPlugin } from './http/plugins/problem.js'
 import { compatRoutes } from './http/compat-aliases.js'
+import { compatProfileRoutes } from './compat/mount.js'
+import { COMPAT_PROFILES } from './compat/profiles.js'
 import { adminAuditRoutes } from './http/routes/admin-audit.js'
 import { adminKeyRoutes } from './http/routes/admin-keys.js'
 import { adminUserRoutes } from './http/routes/admin-users.js'
@@ -64,6 +66,9 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
       await scope.register(async function rateLimited(limited: FastifyInstance) {
         await registerAuthRateLimit(limited, services.config.rateLimitAuth, services.redis)
         await limited.register(authRoutes, { services })
+        // COMPAT_PROFILE: the profile's routes, rate limited like Tessera's own login (src/compat/).
+        const profile = services.config.compatProfile === undefined ? undefined : COMPAT_PROFILES[services.config.compatProfile]
+        if (profile) await limited.register(compatProfileRoutes, { services, profile })
       })
       await scope.register(meRoutes, { services })
       await scope.register(sessionRoutes, { services })

@@ -160,6 +160,10 @@ export function createSessionService(deps: {
         throw new AppError('token_revoked', 'This session has ended')
       }
       if (row.usedAt !== null) return repeat(row, secret, session, user, at)
+      // REFRESH_ROTATION=off (Flask-JWT-Extended's behaviour, for its clients): the same refresh
+      // token stays valid for the session's life. This gives up reuse detection: a stolen copy
+      // works as long as the real one (docs/migrating-from-flask.md).
+      if (!config.refreshRotation) return issue(user, session.id, false, refreshToken)
       const next = refreshTokenWith(uuidv7(), successorSecret(successorKey, secret))
       const outcome = await storage.sessions.rotate(
         { id: next.id, sessionId: session.id, secretHash: next.secretHash, createdAt: at, expiresAt: at + refreshTtlMs, usedAt: null, parentId: row.id },

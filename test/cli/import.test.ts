@@ -50,7 +50,7 @@ function countsOf(report: any) {
   return { rows, imported, skipped_duplicate, skipped_invalid, unknown_hash_format, plaintext_hashed, formats }
 }
 
-async function storedUsers(url: string): Promise<Map<string, UserRecord>> {
+async function storedUsers(url: string): Promise<Map<string | null, UserRecord>> {
   const storage = await openStorage(url, { migrate: false })
   try {
     const { users } = await storage.users.list({ limit: 10_000, offset: 0 })

@@ -11,7 +11,7 @@
 import { loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
 import type { Argon2Cost } from '../../src/services/passwords.js'
-import { startApp } from '../../src/start.js'
+import { startApp, type StartOptions } from '../../src/start.js'
 import { makeDataDir, removeDataDir, serverEnv } from './server-data.js'
 
 export { TEST_JWT_SECRET } from './server-data.js'
@@ -39,6 +39,8 @@ export interface StartServerOptions {
    * By default hashes are made at TEST_HASH_COST, which no test that is not about hashing can tell apart.
    */
   hashCost?: 'test' | 'owasp'
+  /** The host app's own routes (a tutorial's protected resource, say), added before listening. */
+  routes?: StartOptions['routes']
 }
 
 /** argon2id's floor (8 KiB, one pass): a fraction of a millisecond instead of ~50 ms per hash. */
@@ -65,6 +67,7 @@ export async function startServer(env: Record<string, string> = {}, options: Sta
       config,
       logger: loggerOptions(config, lines),
       passwordHashCost: options.hashCost === 'owasp' ? undefined : TEST_HASH_COST,
+      routes: options.routes,
     })
   } catch (error) {
     if (!options.dir) await removeDataDir(dir)

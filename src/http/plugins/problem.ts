@@ -75,7 +75,11 @@ function wwwAuthenticate(error: AppError): string | undefined {
   return error.code === 'authorization_required' ? 'Bearer error="invalid_request"' : 'Bearer error="invalid_token"'
 }
 
-export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+/**
+ * Writes the problem. `extra` adds members (RFC 9457 §3.2 extensions): a compatibility
+ * profile's legacy fields such as `message`, which its old clients read (src/compat/).
+ */
+export function sendProblem(reply: FastifyReply, error: AppError, extra: Record<string, unknown> = {}): FastifyReply {
   reply.request.problem = error // for the audit log (plugins/audit.ts)
   const body: Record<string, unknown> = {
     type: problemType(error.code),
@@ -85,6 +89,7 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
     code: error.code,
   }
   if (error.errors) body.errors = error.errors
+  Object.assign(body, extra)
   for (const [name, value] of Object.entries(error.headers ?? {})) reply.header(name, value)
   const challenge = wwwAuthenticate(error)
   // An error that names its own challenge (HTTP Basic for introspection clients, RFC 7617) keeps it.
