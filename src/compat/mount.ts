@@ -5,7 +5,7 @@ import { noStore } from '../http/request-info.js'
 import type { Services } from '../services/index.js'
 import { ACTIONS } from './actions.js'
 import type { CompatProfile, CompatRoute } from './profile.js'
-import { render } from './render.js'
+import { problemFields, render } from './render.js'
 import { compileRoutes, COMPAT_PREFIX } from './router.js'
 import { profileSwagger, SWAGGER_INITIALIZER, swaggerPage } from './swagger.js'
 
@@ -24,8 +24,7 @@ export async function compatProfileRoutes(app: FastifyInstance, { services, prof
   app.setErrorHandler((error, request: FastifyRequest, reply) => {
     const appError = toAppError(error)
     if (appError.status >= 500 && appError.code !== 'service_unavailable') request.log.error({ err: error }, 'request failed')
-    const extra = profile.error === undefined ? {} : (render(profile.error, { status: appError.status, detail: appError.message, code: appError.code }) as Record<string, unknown>)
-    return sendProblem(reply, appError, extra)
+    return sendProblem(reply, appError, problemFields(profile, appError, true))
   })
 
   for (const { route, internalPath } of compileRoutes(profile)) {

@@ -1,7 +1,23 @@
+import { ERROR_CODES, type ErrorCode } from '../errors.js'
 import type { CompatProfile, TemplateLeaf } from './profile.js'
 
 /** The values an action hands to its route's template, by `$name`. */
 export type TemplateValues = Readonly<Record<string, unknown>>
+
+/** The members every problem+json answer has; outside a profile's own routes its fields never replace them. */
+const PROBLEM_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'code', 'errors'])
+
+/**
+ * A profile's legacy error fields for one problem. On the profile's own routes they may
+ * replace standard members (004's `status: "fail"`); everywhere else (Tessera's routes, the
+ * host app's protected routes) they are only added, so Tessera's clients read what they always did.
+ */
+export function problemFields(profile: CompatProfile, problem: { status: number; message: string; code: string }, ownRoute: boolean): Record<string, unknown> {
+  if (profile.error === undefined) return {}
+  const fields = render(profile.error, { status: problem.status, detail: problem.message, code: problem.code, title: ERROR_CODES[problem.code as ErrorCode]?.title }) as Record<string, unknown>
+  if (ownRoute) return fields
+  return Object.fromEntries(Object.entries(fields).filter(([key]) => !PROBLEM_MEMBERS.has(key)))
+}
 
 /** A Tessera user object (wire form) in the profile's legacy shape: legacy field → Tessera field. */
 export function legacyUser(profile: CompatProfile, user: Record<string, unknown>): Record<string, unknown> {

@@ -104,16 +104,24 @@ export function sendProblem(reply: FastifyReply, error: AppError, extra: Record<
  * problem+json with a stable `code`; unexpected errors are logged with their
  * cause and answered without stack or SQL.
  */
-export const problemPlugin = fp(
-  async (app) => {
+export interface ProblemPluginOptions {
+  /** Members added to every problem (a compatibility profile's legacy fields, src/compat/). */
+  extra?: (error: AppError) => Record<string, unknown>
+}
+
+export const problemPlugin = fp<ProblemPluginOptions>(
+  async (app, { extra }) => {
     app.setErrorHandler((error, request: FastifyRequest, reply) => {
       const appError = toAppError(error)
       // An outage is expected and already reported by the check that found it: one warning line, no stack.
       if (appError.code === 'service_unavailable') request.log.warn({ code: appError.code, detail: appError.message }, 'request refused: dependency unavailable')
       else if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
-      return sendProblem(reply, appError)
+      return sendProblem(reply, appError, extra?.(appError))
     })
-    app.setNotFoundHandler((request, reply) => sendProblem(reply, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)))
+    app.setNotFoundHandler((request, reply) => {
+      const error = new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)
+      return sendProblem(reply, error, extra?.(error))
+    })
   },
   { name: 'tessera-problem' },
 )
