@@ -29,7 +29,8 @@ const DEFAULT_BATCH_SIZE = 500
 
 /** The source's own `id` column, when it has one, so a skipped row can be found again there. */
 function sourceId(row: SourceRow): string | null {
-  return textValue(row.id) ?? null
+  // A MongoDB export's key is `_id` (`{"$oid": …}`).
+  return textValue(row.id ?? row._id) ?? null
 }
 
 /** `work` over `items`, at most `limit` at a time, results in order. */
