@@ -2,7 +2,7 @@ import { cpus } from 'node:os'
 import { KeyFileError, readPrivateKeyFile, type AsymmetricAlgorithm } from './key-formats/private-key-file.js'
 import { parseJweKey } from './key-formats/jwe-key.js'
 import { emailProblem, normalizeEmail } from './domain/identifiers.js'
-import type { CredentialRules } from './http/credential-source.js'
+import type { CredentialRules } from './domain/credential-rules.js'
 import { COMPAT_PROFILES } from './compat/profiles.js'
 import type { CompatProfile } from './compat/profile.js'
 

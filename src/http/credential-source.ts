@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../errors.js'
+import type { CredentialRules } from '../domain/credential-rules.js'
 import { readCookie } from './plugins/cookies.js'
 import { looksLikeJwt } from '../services/access-tokens.js'
 import { looksLikeRefreshToken } from '../services/refresh-tokens.js'
@@ -34,17 +35,7 @@ export interface PresentedCredential {
   origin: CredentialOrigin
 }
 
-/** What the deployment accepts besides `Authorization: Bearer`: settings and the compatibility profile. */
-export interface CredentialRules {
-  /** `TOKEN_SCHEMES` (and a profile's schemes): Authorization schemes, case-insensitive. */
-  schemes: readonly string[]
-  /** `AUTH_COOKIES=on`. */
-  cookies: boolean
-  /** A profile whose clients send `Authorization: <token>` with no scheme (flask-restplus-boilerplate). */
-  bareHeader: boolean
-  /** A profile whose clients send the token in the query string; undefined everywhere else. */
-  queryParameter: string | undefined
-}
+export type { CredentialRules } from '../domain/credential-rules.js'
 
 /** The parts of a request a credential can travel in; read lazily (cookies are parsed only when needed). */
 export interface CredentialCarrier {
