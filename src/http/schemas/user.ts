@@ -6,7 +6,8 @@ import { Email, FullName, Roles, Timestamp, Username, Uuid } from './common.js'
 export const User = Type.Object(
   {
     id: Uuid,
-    email: Type.Union([Email, Type.Null()], { description: 'null only for accounts imported without an address (they log in by username)' }),
+    // A plain string, not Email: the serializer picks a union branch by validating, and Email's format would refuse stored non-Latin addresses.
+    email: Type.Union([Type.String(), Type.Null()], { description: 'The address; null only for accounts imported without one (they log in by username)' }),
     username: Type.Union([Type.String(), Type.Null()]),
     full_name: Type.Union([Type.String(), Type.Null()]),
     roles: Type.Array(Type.String()),
