@@ -52,7 +52,9 @@ function userValues(profile: CompatProfile, user: UserRecord): Record<string, un
   return { user: legacyUser(profile, wire), tessera_user: wire, username: user.username, email: user.email }
 }
 
-function tokenValues(profile: CompatProfile, issued: IssuedTokens): TemplateValues {
+function tokenValues(context: ActionContext, issued: IssuedTokens): TemplateValues {
+  const { profile, request } = context
+  request.auditNote = { actorId: issued.user.id } // who registered or logged in, as Tessera's routes record it
   return {
     ...userValues(profile, issued.user),
     access_token: issued.accessToken,
@@ -78,20 +80,20 @@ const register: Action = async (context) => {
     { email: text(fields, 'email') ?? null, username: text(fields, 'username'), fullName: text(fields, 'full_name'), password },
     clientInfo(context.request),
   )
-  return tokenValues(context.profile, issued)
+  return tokenValues(context, issued)
 }
 
 const login: Action = async (context) => {
   const { request } = context
   const fields = context.route.credentials === 'basic' ? {} : tesseraFields(context, ['email', 'username', 'password'])
   const credentials = readLoginCredentials(fields as { email?: string; username?: string; password?: string }, request.headers.authorization)
-  return tokenValues(context.profile, await context.services.login(credentials, clientInfo(request)))
+  return tokenValues(context, await context.services.login(credentials, clientInfo(request)))
 }
 
 const refresh: Action = async (context) => {
   const fields = tesseraFields(context, ['refresh_token'])
   const { token } = readCredential(context.request, compatRules(context), 'refresh', text(fields, 'refresh_token'))
-  return tokenValues(context.profile, await context.services.sessions.refresh(token))
+  return tokenValues(context, await context.services.sessions.refresh(token))
 }
 
 const logout: Action = async (context) => {

@@ -9,6 +9,17 @@ import { problemFields, render } from './render.js'
 import { compileRoutes, COMPAT_PREFIX } from './router.js'
 import { profileSwagger, SWAGGER_INITIALIZER, swaggerPage } from './swagger.js'
 
+/** The Tessera route each action does the work of, so the audit log records the same events (plugins/audit.ts). */
+const AUDIT_AS: Partial<Record<CompatRoute['action'], string>> = {
+  register: 'POST /auth/register',
+  login: 'POST /auth/login',
+  refresh: 'POST /auth/refresh',
+  logout: 'POST /auth/logout',
+  'create-user': 'POST /admin/users',
+  'update-user': 'PATCH /admin/users/:id',
+  'delete-user': 'DELETE /admin/users/:id',
+}
+
 /** Actions that answer with tokens: rate limited as Tessera's own login, register and refresh are. */
 const AUTH_ACTIONS = new Set(['register', 'login', 'refresh'])
 
@@ -33,7 +44,7 @@ export async function compatProfileRoutes(app: FastifyInstance, { services, prof
       method: route.method,
       url: internalPath,
       ...(guard ? { onRequest: guard } : {}),
-      config: AUTH_ACTIONS.has(route.action) ? {} : { rateLimit: false },
+      config: { ...(AUTH_ACTIONS.has(route.action) ? {} : { rateLimit: false }), ...(AUDIT_AS[route.action] ? { auditAs: AUDIT_AS[route.action] } : {}) },
       schema: { hide: true },
       handler: async (request, reply) => handle(services, profile, route, request, reply),
     })

@@ -77,6 +77,18 @@ describe('COMPAT_PROFILE=flask-jwt-extended-admin (seed 000)', () => {
     assert.deepEqual(unknown.body, wrong.body)
   })
 
+  it('its logins, failed logins and admin deletions are in the audit log as Tessera\'s own are', async () => {
+    const user = await register(server.url)
+    assert.equal((await api(server.url, '/auth', { body: { email: user.user.email, password: 'wrong-password' } })).status, 401)
+    assert.equal((await api(server.url, '/auth', { body: { email: user.user.email, password: user.password } })).status, 200)
+    const admin = await api(server.url, '/auth', { body: { email: 'teste@teste.com', password: ADMIN.ADMIN_PASSWORD } })
+    assert.equal((await api(server.url, `/admin/users/${user.user.id}`, { method: 'DELETE', token: admin.body.token })).status, 200)
+    const audit = await api(server.url, '/admin/audit?per_page=100', { token: admin.body.token })
+    assert.equal(audit.status, 200, audit.text)
+    const types = (audit.body.data as Array<{ type: string; target_id: string | null }>).filter((event) => event.target_id === user.user.id).map((event) => event.type)
+    for (const type of ['login.failed', 'login.succeeded', 'admin.user_deleted']) assert.ok(types.includes(type), `${type} in ${types.join(', ')}`)
+  })
+
   it("Tessera's own routes keep working beside the profile, answering with their own fields", async () => {
     const login = await api(server.url, '/auth/login', { body: { email: 'teste@teste.com', password: ADMIN.ADMIN_PASSWORD } })
     assert.equal(login.status, 200, login.text)
