@@ -168,16 +168,15 @@ const deleteUser: Action = async (context) => {
 
 /** The tutorial's "delete all users" test route: every account but the admins (who keep the deployment reachable). */
 const deleteUsers: Action = async (context) => {
-  let count = 0
-  for (;;) {
-    const { users } = await context.services.users.list({ limit: LIST_ALL_LIMIT, offset: 0, role: undefined })
-    const doomed = users.filter((user) => !user.roles.includes(ADMIN_ROLE))
-    if (doomed.length === 0) break
-    for (const user of doomed) await context.services.users.adminDelete(user.id)
-    count += doomed.length
+  const { users: service } = context.services
+  const doomed: string[] = []
+  for (let offset = 0; ; offset += LIST_ALL_LIMIT) {
+    const { users } = await service.list({ limit: LIST_ALL_LIMIT, offset })
+    doomed.push(...users.filter((user) => !user.roles.includes(ADMIN_ROLE)).map((user) => user.id))
     if (users.length < LIST_ALL_LIMIT) break
   }
-  return { count }
+  for (const id of doomed) await service.adminDelete(id)
+  return { count: doomed.length }
 }
 
 /** Cookies are Tessera's browser transport, with CSRF checks of its own routes: a legacy client never sends them. */
