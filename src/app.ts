@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
 import { rewriteCompatUrl } from './http/compat-aliases.js'
+import { COMPAT_PROFILES } from './compat/profiles.js'
+import { createProfileRewrite } from './compat/router.js'
 import { BODY_LIMIT } from './http/plugins/body-guards.js'
 import { openapiPlugin, registerDocs } from './http/plugins/openapi.js'
 import { apiSecurityHeaders, securityHeadersPlugin } from './http/plugins/security-headers.js'
@@ -35,6 +37,16 @@ export interface BuildAppOptions extends ServiceDeps {
  * await app.listen({ port: 3000 })
  * ```
  */
+/** Fastify's `rewriteUrl` for the compatibility settings, or nothing when both are off. */
+function compatRewrite(config: Config): { rewriteUrl?: (request: { method?: string; url?: string }) => string } {
+  const profile = config.compatProfile === undefined ? undefined : COMPAT_PROFILES[config.compatProfile]
+  const byProfile = profile ? createProfileRewrite(profile) : undefined
+  if (!byProfile && !config.compatRoutes) return {}
+  return {
+    rewriteUrl: (request) => byProfile?.(request) ?? (config.compatRoutes ? rewriteCompatUrl(request) : (request.url ?? '/')),
+  }
+}
+
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options
   const storage = options.storage ?? (await openStorage(config.databaseUrl, config))
@@ -81,8 +93,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     frameworkErrors: createFrameworkErrorHandler(transportErrors),
     // A missing Host is answered by the hook below as problem+json, not by node's bare 400.
     http: { requireHostHeader: false, ...(options.connectionsCheckingInterval ? { connectionsCheckingInterval: options.connectionsCheckingInterval } : {}) },
-    // COMPAT_ROUTES=on: the Flask tutorials' paths are routed to Tessera's own (http/compat-aliases.ts).
-    ...(config.compatRoutes ? { rewriteUrl: rewriteCompatUrl } : {}),
+    // COMPAT_PROFILE: its table's routes first (src/compat/router.ts); COMPAT_ROUTES=on: the Flask
+    // tutorials' paths routed to Tessera's own (http/compat-aliases.ts).
+    ...compatRewrite(config),
   })
 
   // A client gets 10 s to send its headers and 30 s for the whole request (requestTimeout above):

@@ -270,3 +270,29 @@ describe('loadConfig: PUBLIC_URL and the WebAuthn relying party', () => {
     })
   }
 })
+describe('COMPAT_PROFILE and REFRESH_ROTATION (issue 17)', () => {
+  it('are off by default: no profile, rotation on, tokens only in Authorization: Bearer', () => {
+    const config = loadConfig({})
+    assert.equal(config.compatProfile, undefined)
+    assert.equal(config.refreshRotation, true)
+    assert.deepEqual(config.credentialRules, { schemes: ['Bearer'], cookies: false, bareHeader: false, queryParameter: undefined })
+  })
+
+  it('a profile brings its token places and its rotation default; REFRESH_ROTATION overrides it', () => {
+    assert.equal(loadConfig({ COMPAT_PROFILE: 'flask-jwt-extended' }).refreshRotation, false)
+    assert.equal(loadConfig({ COMPAT_PROFILE: 'flask-jwt-extended', REFRESH_ROTATION: 'on' }).refreshRotation, true)
+    assert.equal(loadConfig({ REFRESH_ROTATION: 'off' }).refreshRotation, false)
+    assert.deepEqual(loadConfig({ COMPAT_PROFILE: 'flask-jwt' }).credentialRules.schemes, ['Bearer', 'JWT'])
+    assert.equal(loadConfig({ COMPAT_PROFILE: 'pyjwt-basic' }).credentialRules.queryParameter, 'token')
+    assert.equal(loadConfig({ COMPAT_PROFILE: 'flask-restplus-boilerplate', AUTH_COOKIES: 'on' }).credentialRules.bareHeader, true)
+    // Only pyjwt-basic reads the query string.
+    for (const name of ['flask-jwt', 'flask-jwt-extended', 'flask-jwt-extended-admin', 'flask-restplus-boilerplate']) {
+      assert.equal(loadConfig({ COMPAT_PROFILE: name }).credentialRules.queryParameter, undefined, name)
+    }
+  })
+
+  it('an unknown profile or rotation value stops the start with one line naming the variable', () => {
+    assert.throws(() => loadConfig({ COMPAT_PROFILE: 'flask-login' }), (error: unknown) => error instanceof ConfigError && error.variable === 'COMPAT_PROFILE' && error.message.includes('pyjwt-basic'))
+    assert.throws(() => loadConfig({ REFRESH_ROTATION: 'sometimes' }), (error: unknown) => error instanceof ConfigError && error.variable === 'REFRESH_ROTATION')
+  })
+})

@@ -2,6 +2,9 @@ import { cpus } from 'node:os'
 import { KeyFileError, readPrivateKeyFile, type AsymmetricAlgorithm } from './key-formats/private-key-file.js'
 import { parseJweKey } from './key-formats/jwe-key.js'
 import { emailProblem, normalizeEmail } from './domain/identifiers.js'
+import type { CredentialRules } from './domain/credential-rules.js'
+import { COMPAT_PROFILES } from './compat/profiles.js'
+import type { CompatProfile } from './compat/profile.js'
 
 /** A setting that cannot be used. The message is one line that names the variable. */
 export class ConfigError extends Error {
@@ -80,6 +83,15 @@ export interface Config {
   tokenSchemes: readonly ('Bearer' | 'JWT')[]
   /** `COMPAT_ROUTES=on`: the Flask tutorials' route shapes as aliases (a migration aid, off by default). */
   compatRoutes: boolean
+  /** `COMPAT_PROFILE`: the name of the compatibility profile in use (src/compat/), or undefined. */
+  compatProfile: string | undefined
+  /**
+   * `REFRESH_ROTATION` (default `on`, or the profile's): `off` keeps one refresh token for the
+   * whole session, as Flask-JWT-Extended does, and so gives up reuse (theft) detection.
+   */
+  refreshRotation: boolean
+  /** Where access and refresh tokens may travel: TOKEN_SCHEMES, AUTH_COOKIES and the profile (http/credential-source.ts). */
+  credentialRules: CredentialRules
   /** `WORKERS`: processes serving the port (node:cluster); `auto` is the number of cores. */
   workers: number
   /** `AUDIT_RETENTION`: seconds audit events are kept; 0 keeps them forever. */
@@ -154,6 +166,8 @@ const DEFAULTS = {
   AUTH_COOKIES: 'off',
   TOKEN_SCHEMES: 'Bearer',
   COMPAT_ROUTES: 'off',
+  COMPAT_PROFILE: '',
+  REFRESH_ROTATION: '',
   WORKERS: '1',
   AUDIT_RETENTION: '90d',
   MFA: 'optional',
@@ -286,6 +300,33 @@ function tokenSchemes(env: Env): ('Bearer' | 'JWT')[] {
     if (!result.includes(value)) result.push(value)
   }
   return result
+}
+
+function compatProfile(env: Env): CompatProfile | undefined {
+  const name = read(env, 'COMPAT_PROFILE').trim()
+  if (name === '' || name === 'off') return undefined
+  const profile = COMPAT_PROFILES[name]
+  if (profile === undefined) throw new ConfigError('COMPAT_PROFILE', `expected one of ${Object.keys(COMPAT_PROFILES).join(', ')}, got "${name}"`)
+  return profile
+}
+
+/** On unless set off, or unless the profile emulates a library that never rotates (and the setting does not say on). */
+function refreshRotation(env: Env, profile: CompatProfile | undefined): boolean {
+  const raw = read(env, 'REFRESH_ROTATION').trim()
+  if (raw === '') return profile?.refreshRotation ?? true
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError('REFRESH_ROTATION', `expected on or off, got "${raw}"`)
+  return raw === 'on'
+}
+
+function credentialRules(env: Env, profile: CompatProfile | undefined): CredentialRules {
+  const schemes: string[] = [...tokenSchemes(env)]
+  for (const scheme of profile?.token.schemes ?? []) if (!schemes.includes(scheme)) schemes.push(scheme)
+  return Object.freeze({
+    schemes: Object.freeze(schemes),
+    cookies: oneOf(env, 'AUTH_COOKIES', ['on', 'off'] as const) === 'on',
+    bareHeader: profile?.token.bareHeader ?? false,
+    queryParameter: profile?.token.queryParameter,
+  })
 }
 
 function workers(env: Env): number {
@@ -425,6 +466,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     const length = [...adminPassword.normalize('NFC')].length
     if (length < 8 || length > 128) throw new ConfigError('ADMIN_PASSWORD', 'must be 8 to 128 characters')
   }
+  const profile = compatProfile(env)
   const config: Config = {
     host: read(env, 'HOST'),
     port: integer(env, 'PORT', 0, 65535),
@@ -463,6 +505,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     corsOrigins: corsOrigins(env),
     tokenSchemes: tokenSchemes(env),
     compatRoutes: oneOf(env, 'COMPAT_ROUTES', ['on', 'off'] as const) === 'on',
+    compatProfile: profile?.name,
+    refreshRotation: refreshRotation(env, profile),
+    credentialRules: credentialRules(env, profile),
     workers: workers(env),
     auditRetention: duration(env, 'AUDIT_RETENTION'),
     keyEncryptionSecret: keyEncryptionSecret(env),

@@ -10,6 +10,9 @@ import { corsPlugin } from './http/plugins/cors.js'
 import { metricsPlugin } from './http/plugins/metrics.js'
 import { problemPlugin } from './http/plugins/problem.js'
 import { compatRoutes } from './http/compat-aliases.js'
+import { compatProfileRoutes } from './compat/mount.js'
+import { COMPAT_PROFILES } from './compat/profiles.js'
+import { problemFields } from './compat/render.js'
 import { adminAuditRoutes } from './http/routes/admin-audit.js'
 import { adminKeyRoutes } from './http/routes/admin-keys.js'
 import { adminUserRoutes } from './http/routes/admin-users.js'
@@ -57,7 +60,8 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
     app.addSchema(ProblemSchema)
     app.addSchema(User)
     app.addSchema(TokenResponse)
-    await app.register(problemPlugin)
+    const profile = services.config.compatProfile === undefined ? undefined : COMPAT_PROFILES[services.config.compatProfile]
+    await app.register(problemPlugin, profile ? { extra: (error) => problemFields(profile, error, false) } : {})
     // Browser clients (docs/browser-clients.md): each only when configured, so a host app's own plugins are left alone.
     if (services.config.corsOrigins.length > 0) await app.register(corsPlugin, { origins: services.config.corsOrigins })
     if (services.config.authCookies) await app.register(authCookiesPlugin)
@@ -72,6 +76,8 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
         await limited.register(mfaChallengeRoutes, { services })
         await limited.register(emailRoutes, { services })
         await limited.register(passkeyRoutes, { services })
+        // COMPAT_PROFILE: the profile's routes, rate limited like Tessera's own login (src/compat/).
+        if (profile) await limited.register(compatProfileRoutes, { services, profile })
       })
       await scope.register(mfaRoutes, { services })
       await scope.register(adminMfaRoutes, { services })

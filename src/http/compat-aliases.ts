@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../services/index.js'
-import { AppError } from '../errors.js'
-import { looksLikeRefreshToken } from '../services/refresh-tokens.js'
-import { readBearer } from './plugins/authenticate.js'
+import { readCredential } from './credential-source.js'
 import { problems } from './schemas/common.js'
 import { Type } from 'typebox'
 
@@ -49,8 +47,8 @@ export async function compatRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (request, reply) => {
-      const token = readBearer(request, services.config.tokenSchemes)
-      if (!looksLikeRefreshToken(token)) throw new AppError('wrong_token_type', 'Send the refresh token, not an access token')
+      // The header only: this route has no body, and cookies are Tessera's browser transport.
+      const { token } = readCredential(request, { ...services.config.credentialRules, cookies: false }, 'refresh')
       const session = await services.sessions.findByRefreshToken(token)
       request.auditNote = { actorId: session.userId }
       await services.sessions.revoke(session)

@@ -27,10 +27,11 @@ describe('column mapping', () => {
     assert.equal(describeMapping(mapping), 'email=mail username=name password=hash full_name=- admin=- active=- created_at=-')
   })
 
-  it('refuses a column the source lacks, and a source without an email or a password column', () => {
+  it('refuses a column the source lacks, a source without a password column, and one with neither email nor username', () => {
     const code = (run: () => unknown) => assert.throws(run, (error: unknown) => error instanceof ImportError && error.code === 'mapping_invalid')
     code(() => resolveMapping(TUTORIAL, { email: 'email_address' }))
-    code(() => resolveMapping(['id', 'username', 'password_hash'], {}))
+    code(() => resolveMapping(['id', 'password_hash'], {}))
+    assert.equal(resolveMapping(['id', 'username', 'password_hash'], {}).email, null) // username-only tables import (issue 17)
     code(() => resolveMapping(['id', 'email'], {}))
     code(() => resolveMapping(TUTORIAL, { password: null }))
   })

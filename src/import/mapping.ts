@@ -26,8 +26,8 @@ const DEFAULT_COLUMNS: Record<Field, readonly string[]> = {
   created_at: ['created_at', 'created', 'created_on', 'date_created', 'registered_on', 'member_since', 'date_joined'],
 }
 
-/** Fields an import cannot do without: Tessera's users log in by email and need a password. */
-const REQUIRED: readonly Field[] = ['email', 'password']
+/** Fields an import cannot do without: a password, and an email or a username to log in by (username-only tables, issue 17). */
+const REQUIRED: readonly Field[] = ['password']
 
 export function isField(name: string): name is Field {
   return (FIELDS as readonly string[]).includes(name)
@@ -106,6 +106,9 @@ export function resolveMapping(columns: readonly string[], request: MappingReque
     if (mapping[field] === null) {
       throw new ImportError('mapping_invalid', `no ${field} column found: give --map ${field}=<column> (the source's columns: ${columns.join(', ')})`)
     }
+  }
+  if (mapping.email === null && mapping.username === null) {
+    throw new ImportError('mapping_invalid', `no email or username column found: give --map email=<column> or --map username=<column> (the source's columns: ${columns.join(', ')})`)
   }
   return mapping
 }

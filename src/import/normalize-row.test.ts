@@ -32,7 +32,7 @@ describe('row normalisation', () => {
   })
 
   const invalid: Array<[string, Record<string, unknown>]> = [
-    ['no email', { email: null }],
+    ['no email and no username', { email: null, username: null }],
     ['an email without a domain', { email: 'ada@' }],
     ['a username with a space', { username: 'ada lovelace' }],
     ['a username of two characters', { username: 'ad' }],
@@ -41,6 +41,16 @@ describe('row normalisation', () => {
     ['a created_at that is not a date', { created_at: 'last tuesday' }],
     ['no password', { password_hash: null }],
   ]
+  it('makes a row without an email into a user who logs in by username, with a Unicode username (@see issue 17)', () => {
+    const outcome = normalizeRow(row({ email: null, username: 'ユーザー01' }), MAPPING, 'hashes', NOW)
+    assert.ok('candidate' in outcome)
+    assert.equal(outcome.candidate.email, null)
+    assert.equal(outcome.candidate.username, 'ユーザー01')
+    const blank = normalizeRow(row({ email: '  ', username: 'josé' }), MAPPING, 'hashes', NOW)
+    assert.ok('candidate' in blank)
+    assert.equal(blank.candidate.email, null)
+  })
+
   for (const [name, fields] of invalid) {
     it(`skips a row with ${name} as invalid`, () => {
       const outcome = normalizeRow(row(fields), MAPPING, 'hashes', NOW)

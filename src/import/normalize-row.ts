@@ -12,7 +12,8 @@ export type ImportPassword = { kind: 'hash'; format: HashFormat; hash: string } 
 
 /** A source row made into a Tessera user, not yet checked for duplicates. */
 export interface ImportCandidate {
-  email: string
+  /** Null for a row without an email (username-only tables): the user logs in by username. */
+  email: string | null
   username: string | null
   fullName: string | null
   password: ImportPassword
@@ -51,17 +52,18 @@ export function normalizeRow(row: SourceRow, mapping: Mapping, mode: PasswordMod
   const read = (column: string | null) => (column === null ? undefined : row[column])
   const invalid = (reason: string, email?: string): RowOutcome => ({ skip: { status: 'skipped_invalid', reason, email } })
 
-  const rawEmail = textValue(read(mapping.email))?.trim()
-  if (rawEmail === undefined) return invalid('no email')
-  const emailIssue = emailProblem(rawEmail)
+  const rawEmail = textValue(read(mapping.email))?.trim() || undefined
+  const emailIssue = rawEmail === undefined ? undefined : emailProblem(rawEmail)
   // An email refused for its characters is not echoed into the report (it may hold NUL or bidi controls).
-  if (emailIssue) return invalid(`email ${emailIssue}`, emailIssue.includes('characters') ? undefined : rawEmail)
-  const email = normalizeEmail(rawEmail)
+  if (rawEmail !== undefined && emailIssue) return invalid(`email ${emailIssue}`, emailIssue.includes('characters') ? undefined : rawEmail)
+  const email = rawEmail === undefined ? undefined : normalizeEmail(rawEmail)
 
   const rawUsername = textValue(read(mapping.username))?.trim() || null
   const usernameIssue = rawUsername === null ? undefined : usernameProblem(rawUsername)
   if (usernameIssue) return invalid(`username ${usernameIssue}`, email)
   const username = rawUsername === null ? null : normalizeUsername(rawUsername)
+  // Without an email the username is the only way to log in (issue 17: username-only tables).
+  if (email === undefined && username === null) return invalid('no email and no username')
 
   const rawFullName = textValue(read(mapping.full_name))?.trim() || null
   const fullNameIssue = rawFullName === null ? undefined : fullNameProblem(rawFullName)
@@ -80,7 +82,7 @@ export function normalizeRow(row: SourceRow, mapping: Mapping, mode: PasswordMod
 
   return {
     candidate: {
-      email,
+      email: email ?? null,
       username,
       fullName,
       password,

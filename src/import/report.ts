@@ -30,7 +30,7 @@ export interface ImportReport {
   formats: Partial<Record<HashFormat | 'plaintext', number>>
   skipped: SkippedRow[]
   /** Imported, but worth a look: e.g. a plaintext password the login form's 8 to 128 characters will refuse. */
-  warnings: Array<{ row: number; id: string | null; email: string; message: string }>
+  warnings: Array<{ row: number; id: string | null; email: string | null; message: string }>
 }
 
 export function createReport(source: string, mapping: Mapping, passwords: PasswordMode, dryRun: boolean): ImportReport {

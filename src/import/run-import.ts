@@ -29,7 +29,8 @@ const DEFAULT_BATCH_SIZE = 500
 
 /** The source's own `id` column, when it has one, so a skipped row can be found again there. */
 function sourceId(row: SourceRow): string | null {
-  return textValue(row.id) ?? null
+  // A MongoDB export's key is `_id` (`{"$oid": …}`).
+  return textValue(row.id ?? row._id) ?? null
 }
 
 /** `work` over `items`, at most `limit` at a time, results in order. */
@@ -68,11 +69,11 @@ export async function runImport(services: Services, source: Source, options: Imp
 
   async function duplicateOf(candidate: ImportCandidate): Promise<string | undefined> {
     const key = candidate.username === null ? undefined : usernameKey(candidate.username)
-    const earlierEmail = seenEmails.get(candidate.email)
+    const earlierEmail = candidate.email === null ? undefined : seenEmails.get(candidate.email)
     if (earlierEmail !== undefined) return `the email is also on row ${earlierEmail}`
     const earlierUsername = key === undefined ? undefined : seenUsernames.get(key)
     if (earlierUsername !== undefined) return `the username is also on row ${earlierUsername}`
-    if (await storage.users.findByEmail(candidate.email)) return 'a Tessera user has this email'
+    if (candidate.email !== null && (await storage.users.findByEmail(candidate.email))) return 'a Tessera user has this email'
     if (candidate.username && (await storage.users.findByUsername(candidate.username))) return 'a Tessera user has this username'
     return undefined
   }
@@ -143,12 +144,14 @@ export async function runImport(services: Services, source: Source, options: Imp
       recordSkipped(report, { row: index, id, status: 'skipped_duplicate', reason: duplicate, email: candidate.email })
       continue
     }
-    seenEmails.set(candidate.email, index)
+    if (candidate.email !== null) seenEmails.set(candidate.email, index)
     if (candidate.username) seenUsernames.set(usernameKey(candidate.username), index)
     if (candidate.password.kind === 'plaintext') {
       const length = passwordLength(candidate.password.plaintext)
-      if (length < 8 || length > 128) {
-        report.warnings.push({ row: index, id, email: candidate.email, message: `plaintext password of ${length} characters: login accepts 8 to 128, so this user needs a new one (tessera users set-password)` })
+      if (length > 128) {
+        report.warnings.push({ row: index, id, email: candidate.email, message: `plaintext password of ${length} characters: login accepts 1 to 128, so this user needs a new one (tessera users set-password)` })
+      } else if (length < 8) {
+        report.warnings.push({ row: index, id, email: candidate.email, message: `plaintext password of ${length} characters: below the policy of 8, so each login answers password_change_required until the user sets a new one` })
       }
     }
     batch.push({ row: index, id, candidate })

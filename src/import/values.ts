@@ -7,10 +7,37 @@
 /** Text, or undefined for NULL, missing and empty values. Binary columns are read as UTF-8. */
 export function textValue(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined
+  const wrapped = extendedJsonValue(value)
+  if (wrapped !== undefined) return textValue(wrapped)
   if (Buffer.isBuffer(value)) return textValue(value.toString('utf8'))
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString()
   const text = String(value)
   return text === '' ? undefined : text
+}
+
+/**
+ * MongoDB Extended JSON, as `mongoexport` writes values (the MongoDB tutorials, seeds 000 and 003):
+ * `{"$oid": "…"}`, `{"$date": "…" | {"$numberLong": "…"}}`, `{"$numberLong": "…"}`. The value
+ * inside, or undefined for anything else.
+ */
+export function extendedJsonValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date || Buffer.isBuffer(value)) return undefined
+  const keys = Object.keys(value)
+  if (keys.length !== 1) return undefined
+  const inner = (value as Record<string, unknown>)[keys[0]!]
+  switch (keys[0]) {
+    case '$oid':
+    case '$numberLong':
+    case '$numberInt':
+    case '$numberDouble':
+      return inner
+    case '$date': {
+      const millis = typeof inner === 'object' && inner !== null ? Number((inner as Record<string, unknown>).$numberLong) : undefined
+      return millis !== undefined ? new Date(millis) : new Date(String(inner))
+    }
+    default:
+      return undefined
+  }
 }
 
 const TRUE = new Set(['1', 'true', 't', 'yes', 'y', 'on'])

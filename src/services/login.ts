@@ -1,4 +1,4 @@
-import { hasForbiddenCharacters, normalizeEmail, usernameKey } from '../domain/identifiers.js'
+import { hasForbiddenCharacters, normalizeEmail, passwordProblem, usernameKey } from '../domain/identifiers.js'
 import { AppError } from '../errors.js'
 import type { Storage } from '../storage/index.js'
 import type { MfaChallenge } from './factors/challenge.js'
@@ -77,7 +77,9 @@ export function createLogin(deps: {
     await failures.clear(failureKey)
 
     await storage.users.touchLogin(user.id, now())
-    return sessions.start({ ...user, lastLoginAt: now() }, client, { amr: PASSWORD_AMR, scope: gate.kind === 'enrol' ? 'mfa_enrollment' : null })
+    const issued = await sessions.start({ ...user, lastLoginAt: now() }, client, { amr: PASSWORD_AMR, scope: gate.kind === 'enrol' ? 'mfa_enrollment' : null })
+    // A legacy password below today's policy (imported, 6 characters) logs in, and the answer says so (@see issue 17).
+    return passwordProblem(credentials.password) === undefined ? issued : { ...issued, passwordChangeRequired: true }
   }
 
   /**

@@ -116,6 +116,10 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     // legacy formats get the password untouched (docs/password-formats.md).
     const prepared = format === 'argon2' ? password.normalize('NFC') : password
     const ok = await run<boolean>('verify', { passwordHash, password: prepared })
+    // bcrypt reads only the first 72 bytes: past them, a different password sharing those bytes
+    // verifies too, and upgrading would store argon2id of *that* password, locking the owner out
+    // of theirs. Such a login is let in (as the old app did) but the hash stays (@see issue 17).
+    if (format === 'bcrypt' && Buffer.byteLength(prepared, 'utf8') > BCRYPT_MAX_BYTES) return { ok, needsRehash: false }
     return { ok, needsRehash: ok && isWeakerThan(passwordHash, cost) }
   }
 
@@ -133,6 +137,9 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     close: () => pool.destroy(),
   }
 }
+
+/** bcrypt's input limit; longer passwords are truncated by every implementation. */
+const BCRYPT_MAX_BYTES = 72
 
 /** Anything but argon2id (v1.3) with at least `cost`'s memory and passes: legacy formats, argon2i/d, older parameters. */
 function isWeakerThan(passwordHash: string, cost: Argon2Cost): boolean {

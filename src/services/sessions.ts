@@ -23,13 +23,10 @@ export interface IssuedTokens {
   user: UserRecord
   /** Set for a session that may only enrol a second factor (MFA policy). */
   mfaEnrollmentRequired?: boolean
+  /** A login whose (legacy) password is below today's policy: the client should ask for a new one. */
+  passwordChangeRequired?: boolean
 }
 
-/**
- * How the user proved who they are (RFC 8176 `amr`): `["pwd"]` password, `["pwd", "otp"]` TOTP,
- * `["pwd", "mfa"]` recovery code, `["hwk", "user"]` passkey. `scope: 'mfa_enrollment'` makes a
- * session whose tokens may only enrol a second factor (MFA policy, docs/mfa.md).
- */
 /** RFC 8176 §2 method values of each way in. */
 export const PASSWORD_AMR: readonly string[] = Object.freeze(['pwd'])
 export const TOTP_AMR: readonly string[] = Object.freeze(['pwd', 'otp'])
@@ -38,6 +35,11 @@ export const PASSKEY_AMR: readonly string[] = Object.freeze(['hwk', 'user'])
 /** A password, then a passkey as the second step of the login (API.md). */
 export const PASSWORD_AND_PASSKEY_AMR: readonly string[] = Object.freeze(['pwd', 'hwk'])
 
+/**
+ * How the user proved who they are (RFC 8176 `amr`): `["pwd"]` password, `["pwd", "otp"]` TOTP,
+ * `["pwd", "mfa"]` recovery code, `["hwk", "user"]` passkey. `scope: 'mfa_enrollment'` makes a
+ * session whose tokens may only enrol a second factor (MFA policy, docs/mfa.md).
+ */
 export interface SessionStart {
   amr: readonly string[]
   scope?: SessionScope | null
@@ -186,6 +188,10 @@ export function createSessionService(deps: {
         throw new AppError('token_revoked', 'This session has ended')
       }
       if (row.usedAt !== null) return repeat(row, secret, session, user, at)
+      // REFRESH_ROTATION=off (Flask-JWT-Extended's behaviour, for its clients): the same refresh
+      // token stays valid for the session's life. This gives up reuse detection: a stolen copy
+      // works as long as the real one (docs/migrating-from-flask.md).
+      if (!config.refreshRotation) return issue(user, session, false, refreshToken)
       const next = refreshTokenWith(uuidv7(), successorSecret(successorKey, secret))
       const outcome = await storage.sessions.rotate(
         { id: next.id, sessionId: session.id, secretHash: next.secretHash, createdAt: at, expiresAt: at + refreshTtlMs, usedAt: null, parentId: row.id },

@@ -18,7 +18,8 @@ import type { EmailFlows } from './email-flows.js'
 import { voidAllTokens } from './one-time-tokens.js'
 
 export interface NewAccount {
-  email: string
+  /** Null or absent only through import or a compatibility profile; Tessera's own routes require one. */
+  email?: string | null
   password: string
   username?: string | null
   fullName?: string | null
@@ -48,12 +49,12 @@ export function assertPasswordLength(password: string, path: string): void {
  * The identifier rules (src/domain/identifiers.ts) for callers that skip the
  * HTTP schemas, then the normalised forms that are stored and compared.
  */
-function normalizeProfile<T extends { email?: string; username?: string | null; fullName?: string | null }>(fields: T): T {
+function normalizeProfile<T extends { email?: string | null; username?: string | null; fullName?: string | null }>(fields: T): T {
   const check = (path: string, problem: string | undefined) => {
     if (problem) throw fieldError(path, problem)
   }
   const out = { ...fields }
-  if (fields.email !== undefined) {
+  if (fields.email !== undefined && fields.email !== null) {
     check('/email', emailProblem(fields.email))
     out.email = normalizeEmail(fields.email)
   }
@@ -109,8 +110,9 @@ export function createUserService(deps: {
   async function create(input: NewAccount, withMail?: (trx: Kysely<Database>, user: UserRecord) => Promise<unknown>): Promise<UserRecord> {
     assertPasswordLength(input.password, '/password')
     const account = normalizeProfile(input)
-    const email = account.email
-    if (await storage.users.findByEmail(email)) throw new AppError('user_exists', 'A user with this email already exists')
+    const email = account.email ?? null
+    if (email === null && !account.username) throw fieldError('/email', 'email or username is required')
+    if (email !== null && (await storage.users.findByEmail(email))) throw new AppError('user_exists', 'A user with this email already exists')
     if (account.username && (await storage.users.findByUsername(account.username))) {
       throw new AppError('user_exists', 'A user with this username already exists')
     }
@@ -145,7 +147,7 @@ export function createUserService(deps: {
   /** `guarded`: the change may demote or deactivate, so it goes through the last-admin guard. */
   async function update(user: UserRecord, requested: UserChanges, guarded = false): Promise<UserRecord> {
     const changes = normalizeProfile(requested)
-    if (changes.email !== undefined && changes.email !== user.email && (await storage.users.findByEmail(changes.email))) {
+    if (changes.email !== undefined && changes.email !== null && changes.email !== user.email && (await storage.users.findByEmail(changes.email))) {
       throw new AppError('user_exists', 'A user with this email already exists')
     }
     if (changes.username && usernameKey(changes.username) !== (user.username === null ? null : usernameKey(user.username)) && (await storage.users.findByUsername(changes.username))) {
@@ -211,7 +213,7 @@ export function createUserService(deps: {
       if (rest.roles !== undefined) rest.roles = [...new Set(rest.roles)]
       const passwordHash = password === undefined ? undefined : await passwords.hash(password)
       // A new address is unverified unless the admin says otherwise; a pending change is dropped.
-      if (rest.email !== undefined && normalizeEmail(rest.email) !== user.email) {
+      if (rest.email !== undefined && (rest.email === null ? null : normalizeEmail(rest.email)) !== user.email) {
         rest.emailVerified ??= false
         rest.pendingEmail = null
       }

@@ -7,7 +7,8 @@ import type { Generated } from 'kysely'
  */
 export interface UsersTable {
   id: string
-  email: string
+  /** Null only for accounts imported (or registered through a compatibility profile) without one: they log in by username. */
+  email: string | null
   username: string | null
   /** Lower-cased username: the unique key that makes usernames case-insensitive. */
   username_key: string | null

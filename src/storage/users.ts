@@ -13,7 +13,8 @@ export interface MfaSummary {
 /** A user as services see it: camelCase, parsed roles, real booleans. */
 export interface UserRecord {
   id: string
-  email: string
+  /** Null for an account without an address (imported from a username-only table); it logs in by username. */
+  email: string | null
   username: string | null
   fullName: string | null
   passwordHash: string
@@ -30,7 +31,7 @@ export interface UserRecord {
 
 export interface NewUser {
   id: string
-  email: string
+  email: string | null
   username: string | null
   fullName: string | null
   passwordHash: string

@@ -58,7 +58,7 @@ function countsOf(report: any) {
   return { rows, imported, skipped_duplicate, skipped_invalid, unknown_hash_format, plaintext_hashed, formats }
 }
 
-async function storedUsers(url: string): Promise<Map<string, UserRecord>> {
+async function storedUsers(url: string): Promise<Map<string | null, UserRecord>> {
   const storage = await openStorage(url, { migrate: false })
   try {
     const { users } = await storage.users.list({ limit: 10_000, offset: 0 })
@@ -268,6 +268,8 @@ describe('tessera import failures', () => {
   after(space.remove)
   writeFileSync(join(space.dir, 'broken.json'), '{"users": [')
   writeFileSync(join(space.dir, 'no-email.csv'), 'id,username,password_hash\n1,ann,x\n')
+  // Username-only tables import (issue 17); a table with neither an email nor a username cannot.
+  writeFileSync(join(space.dir, 'no-login.csv'), 'id,full_name,password_hash\n1,Ann,x\n')
   writeFileSync(join(space.dir, 'bad-mapping.json'), JSON.stringify({ mail: 'email' }))
 
   const failures: Array<{ name: string; args: string[]; code: string }> = [
@@ -278,7 +280,7 @@ describe('tessera import failures', () => {
     { name: 'an unreachable PostgreSQL server', args: ['--from', 'postgres://nobody:secret@127.0.0.1:1/app'], code: 'source_unreadable' },
     { name: 'a --map naming a column the source lacks', args: ['--from', `sqlite:${space.appDb}`, '--map', 'email=email_address'], code: 'mapping_invalid' },
     { name: 'a mapping file with an unknown field', args: ['--from', `sqlite:${space.appDb}`, '--mapping', join(space.dir, 'bad-mapping.json')], code: 'mapping_invalid' },
-    { name: 'a source without an email column', args: ['--from', join(space.dir, 'no-email.csv')], code: 'mapping_invalid' },
+    { name: 'a source with neither an email nor a username column', args: ['--from', join(space.dir, 'no-login.csv')], code: 'mapping_invalid' },
   ]
   for (const { name, args, code } of failures) {
     it(`${name} exits 1 with ${code}, before Tessera's database is touched`, async () => {

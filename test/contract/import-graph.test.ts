@@ -161,6 +161,9 @@ const CLIENT_TYPE_IMPORTS: Record<string, string[]> = {
   'src/client/types.ts': ['src/errors.ts', 'src/http/schemas/user.ts', 'src/http/schemas/token-response.ts'],
 }
 
+/** COMPAT_PROFILE's tables (src/compat/): pure data and their types, so config.ts may read them. */
+const COMPAT_TABLES = ['src/compat/profile.ts', 'src/compat/profiles.ts', 'src/compat/profiles/']
+
 /** docs/architecture.md, "Layout" and "Dependencies point one way": http/ -> services/ -> storage/, domain/ below all. */
 const RULES: Rule[] = [
   {
@@ -179,9 +182,14 @@ const RULES: Rule[] = [
     refuses: ours,
   },
   {
-    name: 'config.ts (read by every layer) imports only domain/ and key-formats/',
+    name: 'config.ts (read by every layer) imports only domain/, key-formats/ and the compatibility profile tables',
     from: under('src/config.ts'),
-    refuses: (edge) => ours(edge) && !under('src/domain/', 'src/key-formats/')(edge.to),
+    refuses: (edge) => ours(edge) && !under('src/domain/', 'src/key-formats/', ...COMPAT_TABLES)(edge.to),
+  },
+  {
+    name: 'the compatibility profile tables (data, read by config.ts) import nothing of ours but each other',
+    from: under(...COMPAT_TABLES),
+    refuses: (edge) => ours(edge) && !under(...COMPAT_TABLES)(edge.to),
   },
   {
     name: 'storage/ imports neither services/, http/, cli/, import/, client/, the roots nor fastify',

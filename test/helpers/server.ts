@@ -11,7 +11,7 @@
 import { loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
 import type { Argon2Cost } from '../../src/services/passwords.js'
-import { startApp } from '../../src/start.js'
+import { startApp, type StartOptions } from '../../src/start.js'
 import { makeDataDir, removeDataDir, serverEnv } from './server-data.js'
 
 export { TEST_JWT_SECRET } from './server-data.js'
@@ -41,6 +41,8 @@ export interface StartServerOptions {
   hashCost?: 'test' | 'owasp'
   /** buildApp()'s connectionsCheckingInterval: how often node checks for timed-out headers (default 30 s). */
   connectionsCheckingInterval?: number
+  /** The host app's own routes (a tutorial's protected resource, say), added before listening. */
+  routes?: StartOptions['routes']
 }
 
 /** argon2id's floor (8 KiB, one pass): a fraction of a millisecond instead of ~50 ms per hash. */
@@ -68,6 +70,7 @@ export async function startServer(env: Record<string, string> = {}, options: Sta
       logger: loggerOptions(config, lines),
       passwordHashCost: options.hashCost === 'owasp' ? undefined : TEST_HASH_COST,
       connectionsCheckingInterval: options.connectionsCheckingInterval,
+      routes: options.routes,
     })
   } catch (error) {
     if (!options.dir) await removeDataDir(dir)

@@ -308,7 +308,9 @@ describe('POST /auth/login', () => {
     { name: 'both email and username are refused', path: '/auth/login', body: { email, username, password: PASSWORD }, status: 400, code: 'validation_failed' },
     { name: 'an email without password is refused', path: '/auth/login', body: { email }, status: 400, code: 'validation_failed', errorPath: '/password' },
     { name: 'a password without login is refused', path: '/auth/login', body: { password: PASSWORD }, status: 400, code: 'validation_failed' },
-    { name: 'a 7-character password is refused before checking it', path: '/auth/login', body: { email, password: '1234567' }, status: 400, code: 'validation_failed', errorPath: '/password' },
+    // The 8-character minimum is for setting a password; login checks any 1 to 128 (@see issue 17).
+    { name: 'a 7-character wrong password is checked, and wrong', path: '/auth/login', body: { email, password: '1234567' }, status: 401, code: 'invalid_credentials' },
+    { name: 'an empty password is refused before checking it', path: '/auth/login', body: { email, password: '' }, status: 400, code: 'validation_failed', errorPath: '/password' },
     { name: 'a 129-character password is refused before checking it', path: '/auth/login', body: { email, password: 'p'.repeat(129) }, status: 400, code: 'validation_failed', errorPath: '/password' },
     { name: 'an unknown field is refused', path: '/auth/login', body: { email, password: PASSWORD, remember_me: true }, status: 400, code: 'validation_failed', errorPath: '/remember_me' },
     { name: 'an email given as an operator object is refused', path: '/auth/login', body: { email: { $ne: '' }, password: PASSWORD }, status: 400, code: 'validation_failed', errorPath: '/email' },
@@ -321,7 +323,8 @@ describe('POST /auth/login', () => {
     { name: 'a Basic header without a colon is invalid_credentials', path: '/auth/login', headers: { authorization: basic(`${email}${PASSWORD}`) }, status: 401, code: 'invalid_credentials' },
     { name: 'a Basic header with an empty login is invalid_credentials', path: '/auth/login', headers: { authorization: basic(`:${PASSWORD}`) }, status: 401, code: 'invalid_credentials' },
     { name: 'a Basic header with a wrong password is invalid_credentials', path: '/auth/login', headers: { authorization: basic(`${email}:wrong password!`) }, status: 401, code: 'invalid_credentials' },
-    { name: 'a Basic header with a 7-character password is refused', path: '/auth/login', headers: { authorization: basic(`${email}:1234567`) }, status: 400, code: 'validation_failed', errorPath: '/password' },
+    { name: 'a Basic header with a 7-character wrong password is checked, and wrong', path: '/auth/login', headers: { authorization: basic(`${email}:1234567`) }, status: 401, code: 'invalid_credentials' },
+    { name: 'a Basic header with a 129-character password is refused', path: '/auth/login', headers: { authorization: basic(`${email}:${'p'.repeat(129)}`) }, status: 400, code: 'validation_failed', errorPath: '/password' },
     {
       name: 'a text/plain body is an unsupported media type',
       path: '/auth/login',

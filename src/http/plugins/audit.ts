@@ -18,6 +18,10 @@ declare module 'fastify' {
     /** The problem this request was answered with (set by the problem plugin), for the audit log. */
     problem: AppError | null
   }
+  interface FastifyContextConfig {
+    /** Audit this route as the Tessera route named (`'POST /auth/login'`): a compatibility profile's routes do the same things. */
+    auditAs?: string
+  }
 }
 
 type Outcome = { type: string; targetFromParams?: boolean; details?: (request: FastifyRequest) => Record<string, unknown> }
@@ -97,9 +101,10 @@ const ADMIN_PREFIX = '/admin/'
 
 /** The event of this answer, or undefined when it is none. */
 function classify(request: FastifyRequest, reply: FastifyReply): AuditEntry | undefined {
-  const route = request.routeOptions.url
+  const auditAs = request.routeOptions.config?.auditAs
+  const route = auditAs === undefined ? request.routeOptions.url : auditAs.slice(auditAs.indexOf(' ') + 1)
   const problem = request.problem
-  const key = `${request.method} ${route ?? ''}`
+  const key = auditAs ?? `${request.method} ${route ?? ''}`
   let outcome: Outcome | undefined
   if (problem?.code === 'rate_limited') outcome = { type: 'rate_limit.tripped', details: () => ({ route: key }) }
   else if (route === undefined) return undefined

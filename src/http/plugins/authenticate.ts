@@ -4,7 +4,7 @@ import type { Config } from '../../config.js'
 import { AppError } from '../../errors.js'
 import { hasTwoFactors, type AuthContext } from '../../services/access-tokens.js'
 import type { Services } from '../../services/index.js'
-import { readCookie } from './cookies.js'
+import { readCredential } from '../credential-source.js'
 import { assertCsrfToken, isStateChanging, precheckCsrf } from './csrf.js'
 
 export interface RequireAuthOptions {
@@ -51,33 +51,6 @@ function assertRequireAuthOptions(options: RequireAuthOptions): void {
   }
 }
 
-/** Compiled once: the header patterns for each `TOKEN_SCHEMES` (the hot path reads one of them per request). */
-const SCHEME_PATTERNS = {
-  Bearer: /^bearer[ ]+(\S*)\s*$/i,
-  JWT: /^jwt[ ]+(\S*)\s*$/i,
-  'Bearer,JWT': /^(?:bearer|jwt)[ ]+(\S*)\s*$/i,
-} as const
-
-function schemePattern(schemes: readonly string[]): RegExp {
-  if (schemes.length === 1 && schemes[0] === 'Bearer') return SCHEME_PATTERNS.Bearer
-  if (!schemes.includes('Bearer')) return SCHEME_PATTERNS.JWT
-  return schemes.includes('JWT') ? SCHEME_PATTERNS['Bearer,JWT'] : SCHEME_PATTERNS.Bearer
-}
-
-/**
- * The token of an `Authorization: Bearer <token>` header (scheme
- * case-insensitive, RFC 7235 §2.1), or `JWT <token>` when `TOKEN_SCHEMES`
- * lists it. Tokens are never read from the query string.
- */
-export function readBearer(request: FastifyRequest, schemes: readonly string[] = ['Bearer']): string {
-  const header = request.headers.authorization
-  if (!header) throw new AppError('authorization_required', 'Send an access token in the Authorization header')
-  const match = schemePattern(schemes).exec(header)
-  if (!match) throw new AppError('authorization_required', `The Authorization header must use the ${schemes.join(' or ')} scheme`)
-  if (!match[1]) throw new AppError('token_invalid', 'The bearer token is empty')
-  return match[1]
-}
-
 /** An access token as the request presented it, and whether it came in a cookie. */
 export interface PresentedToken {
   token: string
@@ -85,16 +58,14 @@ export interface PresentedToken {
 }
 
 /**
- * The access token of a request and where it came from: the `Authorization`
- * header when there is one (it wins over a cookie), else, with
- * `AUTH_COOKIES=on`, the access cookie.
+ * The access token of a request and where it came from, by the one precedence
+ * of http/credential-source.ts: the `Authorization` header (TOKEN_SCHEMES, and a
+ * profile's), else the access cookie (AUTH_COOKIES=on), else a profile's query
+ * parameter.
  */
 export function readAccessToken(request: FastifyRequest, config: Config): PresentedToken {
-  if (request.headers.authorization === undefined && config.authCookies) {
-    const token = readCookie(request, 'access')
-    if (token !== undefined) return { token, fromCookie: true }
-  }
-  return { token: readBearer(request, config.tokenSchemes), fromCookie: false }
+  const { token, origin } = readCredential(request, config.credentialRules, 'access')
+  return { token, fromCookie: origin === 'cookie' }
 }
 
 export async function authenticate(services: Services, request: FastifyRequest, options: RequireAuthOptions = {}): Promise<AuthContext> {

@@ -75,7 +75,11 @@ function wwwAuthenticate(error: AppError): string | undefined {
   return error.code === 'authorization_required' ? 'Bearer error="invalid_request"' : 'Bearer error="invalid_token"'
 }
 
-export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+/**
+ * Writes the problem. `extra` adds members (RFC 9457 §3.2 extensions): a compatibility
+ * profile's legacy fields such as `message`, which its old clients read (src/compat/).
+ */
+export function sendProblem(reply: FastifyReply, error: AppError, extra: Record<string, unknown> = {}): FastifyReply {
   reply.request.problem = error // for the audit log (plugins/audit.ts)
   const body: Record<string, unknown> = {
     type: problemType(error.code),
@@ -87,6 +91,7 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
   if (error.errors) body.errors = error.errors
   // Extension members never override the standard ones.
   for (const [name, value] of Object.entries(error.extensions ?? {})) if (!(name in body)) body[name] = value
+  Object.assign(body, extra)
   for (const [name, value] of Object.entries(error.headers ?? {})) reply.header(name, value)
   const challenge = wwwAuthenticate(error)
   // An error that names its own challenge (HTTP Basic for introspection clients, RFC 7617) keeps it.
@@ -101,16 +106,24 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
  * problem+json with a stable `code`; unexpected errors are logged with their
  * cause and answered without stack or SQL.
  */
-export const problemPlugin = fp(
-  async (app) => {
+export interface ProblemPluginOptions {
+  /** Members added to every problem (a compatibility profile's legacy fields, src/compat/). */
+  extra?: (error: AppError) => Record<string, unknown>
+}
+
+export const problemPlugin = fp<ProblemPluginOptions>(
+  async (app, { extra }) => {
     app.setErrorHandler((error, request: FastifyRequest, reply) => {
       const appError = toAppError(error)
       // An outage is expected and already reported by the check that found it: one warning line, no stack.
       if (appError.code === 'service_unavailable') request.log.warn({ code: appError.code, detail: appError.message }, 'request refused: dependency unavailable')
       else if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
-      return sendProblem(reply, appError)
+      return sendProblem(reply, appError, extra?.(appError))
     })
-    app.setNotFoundHandler((request, reply) => sendProblem(reply, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)))
+    app.setNotFoundHandler((request, reply) => {
+      const error = new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)
+      return sendProblem(reply, error, extra?.(error))
+    })
   },
   { name: 'tessera-problem' },
 )

@@ -5,14 +5,14 @@ import { AppError, fieldError } from '../../errors.js'
 import type { Services } from '../../services/index.js'
 import type { LoginCredentials } from '../../services/login.js'
 import type { IssuedTokens } from '../../services/sessions.js'
-import { looksLikeJwt } from '../../services/access-tokens.js'
-import { passwordProblem } from '../../domain/identifiers.js'
-import { authenticate, readBearer } from '../plugins/authenticate.js'
-import { clearAuthCookies, readCookie } from '../plugins/cookies.js'
+import { loginPasswordProblem } from '../../domain/identifiers.js'
+import { authenticate } from '../plugins/authenticate.js'
+import { readCredential } from '../credential-source.js'
+import { clearAuthCookies } from '../plugins/cookies.js'
 import { assertCsrfToken, precheckCsrf } from '../plugins/csrf.js'
 import { sendTokens as sendTokenReply } from '../token-reply.js'
 import { clientInfo } from '../request-info.js'
-import { Email, FullName, Locale, Password, problems, Username } from '../schemas/common.js'
+import { Email, FullName, Locale, LoginPassword, Password, problems, Username } from '../schemas/common.js'
 import { pickLocale } from '../../mail/templates/index.js'
 import { TokenResponseRef } from '../schemas/token-response.js'
 
@@ -25,7 +25,7 @@ const LoginBody = Type.Object(
   {
     email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
-    password: Type.Optional(Password),
+    password: Type.Optional(LoginPassword),
   },
   { additionalProperties: false, description: '`{email, password}` or `{username, password}`; or no body and HTTP Basic' },
 )
@@ -62,7 +62,6 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
    */
   async function sessionOfRefreshCookie(request: FastifyRequest, refreshToken: string) {
     const csrfToken = precheckCsrf(request, config.corsOrigins)
-    assertNotAccessToken(refreshToken)
     const session = await services.sessions.findByRefreshToken(refreshToken)
     assertCsrfToken(request, services, session.id, csrfToken)
     return session
@@ -128,17 +127,15 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
       },
     },
     async (request, reply) => {
-      const cookie = request.body.refresh_token === undefined && request.headers.authorization === undefined && config.authCookies ? readCookie(request, 'refresh') : undefined
-      if (cookie !== undefined) {
+      const credential = readCredential(request, config.credentialRules, 'refresh', request.body.refresh_token)
+      if (credential.origin === 'cookie') {
         const issued = await expireCookiesOnFailure(reply, async () => {
-          await sessionOfRefreshCookie(request, cookie)
-          return services.sessions.refresh(cookie)
+          await sessionOfRefreshCookie(request, credential.token)
+          return services.sessions.refresh(credential.token)
         })
         return sendTokens(reply, issued)
       }
-      const token = request.body.refresh_token ?? readBearer(request, config.tokenSchemes)
-      assertNotAccessToken(token)
-      return sendTokens(reply, await services.sessions.refresh(token))
+      return sendTokens(reply, await services.sessions.refresh(credential.token))
     },
   )
 
@@ -160,13 +157,11 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
     async (request, reply) => {
       const { scope = 'session', refresh_token: refreshToken } = request.body
       const session = await expireCookiesOnFailure(reply, async (): Promise<{ id: string; userId: string }> => {
-        if (request.headers.authorization === undefined && refreshToken !== undefined) {
-          assertNotAccessToken(refreshToken)
-          return services.sessions.findByRefreshToken(refreshToken)
+        const credential = readCredential(request, config.credentialRules, 'session', refreshToken)
+        if (credential.kind === 'refresh') {
+          // The refresh cookie ends the session even once the access cookie has expired (after the CSRF checks).
+          return credential.origin === 'cookie' ? sessionOfRefreshCookie(request, credential.token) : services.sessions.findByRefreshToken(credential.token)
         }
-        // With cookies, the refresh cookie ends the session even once the access cookie has expired.
-        const cookie = request.headers.authorization === undefined && config.authCookies && readCookie(request, 'access') === undefined ? readCookie(request, 'refresh') : undefined
-        if (cookie !== undefined) return sessionOfRefreshCookie(request, cookie)
         const auth = await authenticate(services, request, { enrollment: true })
         return { id: auth.sessionId, userId: auth.userId }
       })
@@ -189,11 +184,6 @@ function accountLocale(requested: string | undefined, acceptLanguage: string | u
   return pickLocale(requested, acceptLanguage)
 }
 
-/** An access token where a refresh token belongs is `wrong_token_type`; anything else malformed is `token_invalid` later. */
-function assertNotAccessToken(token: string): void {
-  if (looksLikeJwt(token)) throw new AppError('wrong_token_type', 'An access token cannot be used as a refresh token')
-}
-
 /** Body credentials, or `Authorization: Basic base64(login:password)` when the body has none. */
 export function readLoginCredentials(body: { email?: string; username?: string; password?: string }, authorization: string | undefined): LoginCredentials {
   if (body.email !== undefined || body.username !== undefined || body.password !== undefined) {
@@ -209,7 +199,7 @@ export function readLoginCredentials(body: { email?: string; username?: string; 
   if (colon < 1) throw new AppError('invalid_credentials', 'The login or password is incorrect')
   const login = decoded.slice(0, colon)
   const password = decoded.slice(colon + 1)
-  const problem = passwordProblem(password)
+  const problem = loginPasswordProblem(password)
   if (problem) throw fieldError('/password', problem)
   return login.includes('@') ? { email: login, password } : { username: login, password }
 }

@@ -7,6 +7,8 @@ export const Uuid = Type.String({ format: 'uuid' })
 
 /** Checked again after NFC normalisation in the service; the schema bounds the work before hashing. */
 export const Password = Type.String({ minLength: 8, maxLength: 128, examples: ['correct horse battery'] })
+/** A password to log in with: any 1 to 128 characters (legacy passwords may be below the policy for new ones). */
+export const LoginPassword = Type.String({ minLength: 1, maxLength: 128, examples: ['correct horse battery'] })
 // The formats below are src/domain/identifiers.ts, registered in ../validation.ts (docs/identifiers.md).
 export const Email = Type.String({
   format: 'email',

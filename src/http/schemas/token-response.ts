@@ -13,6 +13,9 @@ export const TokenResponse = Type.Object(
     mfa_enrollment_required: Type.Optional(
       Type.Literal(true, { description: 'MFA policy: this account must enrol a second factor; the token only allows the /auth/mfa/totp routes, GET /auth/me and logout' }),
     ),
+    password_change_required: Type.Optional(
+      Type.Boolean({ description: 'Present (true) only when the password just used is below the password policy (an imported legacy password): ask the user for a new one' }),
+    ),
   },
   { $id: 'TokenResponse' },
 )
@@ -27,5 +30,6 @@ export function toTokenResponse(issued: IssuedTokens) {
     refresh_token: issued.refreshToken,
     user: toUserWire(issued.user),
     ...(issued.mfaEnrollmentRequired ? { mfa_enrollment_required: true as const } : {}),
+    ...(issued.passwordChangeRequired ? { password_change_required: true } : {}),
   }
 }

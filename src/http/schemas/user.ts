@@ -6,7 +6,8 @@ import { Email, FullName, Roles, Timestamp, Username, Uuid } from './common.js'
 export const User = Type.Object(
   {
     id: Uuid,
-    email: Email,
+    // A plain string, not Email: the serializer picks a union branch by validating, and Email's format would refuse stored non-Latin addresses.
+    email: Type.Union([Type.String(), Type.Null()], { description: 'The address; null only for accounts imported without one (they log in by username)' }),
     email_verified: Type.Boolean({ description: 'The address was proven by a link (or set by an admin)' }),
     pending_email: Type.Union([Type.String(), Type.Null()], { description: 'An address change waiting for its confirmation link' }),
     username: Type.Union([Type.String(), Type.Null()]),

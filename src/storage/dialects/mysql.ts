@@ -10,6 +10,7 @@ export const MYSQL_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   tableOptions: 'character set utf8mb4 collate utf8mb4_bin',
   migrationLock: 'migrator',
   rowLocks: 'for-update',
+  dropNotNull: 'modify-column',
 })
 
 /** ER_UNKNOWN_SYSTEM_VARIABLE: the server is MySQL, not MariaDB (or the other way round). */

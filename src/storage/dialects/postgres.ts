@@ -11,6 +11,7 @@ export const POSTGRES_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   tableOptions: undefined,
   migrationLock: 'migrator',
   rowLocks: 'for-update',
+  dropNotNull: 'alter-column',
 })
 
 /**

@@ -14,6 +14,7 @@ export const SQLITE_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   tableOptions: undefined,
   migrationLock: 'write-transaction',
   rowLocks: 'write-first',
+  dropNotNull: 'rebuild-table',
 })
 
 /**

@@ -47,6 +47,12 @@ export interface Capabilities {
    * SQLite's one database write lock before anything is read.
    */
   rowLocks: 'for-update' | 'write-first'
+  /**
+   * How a column's NOT NULL is dropped: `ALTER COLUMN … DROP NOT NULL` (PostgreSQL),
+   * `MODIFY COLUMN` with the full type (MySQL/MariaDB), or rebuilding the table (SQLite,
+   * whose ALTER TABLE cannot change a column).
+   */
+  dropNotNull: 'alter-column' | 'modify-column' | 'rebuild-table'
 }
 
 export interface Connection {

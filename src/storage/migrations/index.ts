@@ -7,6 +7,7 @@ import { createRefreshTokenChain } from './2026-12-01T00-00-refresh-token-chain.
 import { createMfa } from './2026-12-02T00-02-mfa.js'
 import { createEmail } from './2026-12-02T00-01-email.js'
 import { createPasskeys } from './2026-12-02T00-03-passkeys.js'
+import { createNullableEmail } from './2026-12-02T00-00-nullable-email.js'
 import { withMigrationLock } from './lock.js'
 
 /**
@@ -23,6 +24,7 @@ export function createMigrations(capabilities: Capabilities): Record<string, Mig
     '2026-12-02T00-01-email': createEmail(capabilities),
     '2026-12-02T00-02-mfa': createMfa(capabilities),
     '2026-12-02T00-03-passkeys': createPasskeys(capabilities),
+    '2026-12-02T00-00-nullable-email': createNullableEmail(capabilities),
   }
 }
 

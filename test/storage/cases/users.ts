@@ -46,8 +46,8 @@ export function describeUsers(suite: Suite): void {
     it('findByEmail matches the stored (lower-cased) email exactly', async () => {
       const user = newUser()
       await suite.storage.users.insert(user)
-      assert.equal((await suite.storage.users.findByEmail(user.email))?.id, user.id)
-      assert.equal(await suite.storage.users.findByEmail(user.email.toUpperCase()), undefined)
+      assert.equal((await suite.storage.users.findByEmail(user.email!))?.id, user.id)
+      assert.equal(await suite.storage.users.findByEmail(user.email!.toUpperCase()), undefined)
     })
 
     it('findByUsername ignores case', async () => {
@@ -161,7 +161,7 @@ function describeUserList(suite: Suite): void {
       newUser({ email: `${marker}-c@example.test`, username: `${marker}xBeta`, fullName: null, active: false, now: at(3) }),
       newUser({ email: `${marker}-d!@example.test`, username: null, fullName: `MIXED ${marker} Case`, roles: ['auditor'], now: at(4) }),
     ]
-    const emails = (result: { users: Array<{ email: string }> }) => result.users.map((user) => user.email)
+    const emails = (result: { users: Array<{ email: string | null }> }) => result.users.map((user) => user.email)
     const list = (filter: Partial<Parameters<Suite['storage']['users']['list']>[0]>) =>
       suite.storage.users.list({ limit: 100, offset: 0, ...filter })
 
