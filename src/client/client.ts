@@ -5,7 +5,7 @@ import { isRefreshable, problemCode } from './retry.js'
 import { SessionKeeper } from './session-keeper.js'
 import { memoryStorage, type RefreshTokenStorage } from './storage.js'
 import { authInit, call, type CallOptions, type ClientMode, type Transport } from './transport.js'
-import type { LoginInput, MfaChallengeInput, PasswordChange, ProfileChanges, RegisterInput, Session, TokenResponse, User } from './types.js'
+import type { LoginInput, MfaChallengeInput, Passkey, PasswordChange, ProfileChanges, RegisterInput, Session, TokenResponse, TotpEnrolment, User } from './types.js'
 
 export interface TesseraClientOptions {
   /**
@@ -211,6 +211,51 @@ export class TesseraClient {
   /** `DELETE /auth/sessions/{id}`: ends one of the user's sessions. */
   async revokeSession(id: string): Promise<void> {
     await this.#authed(`/auth/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' })
+  }
+
+  /** `POST /auth/mfa/totp` (fresh token): starts TOTP enrolment; show `qr_svg`, then `confirmTotp()` with a first code. */
+  async startTotpEnrolment(): Promise<TotpEnrolment> {
+    return this.#authed<TotpEnrolment>('/auth/mfa/totp', { method: 'POST', body: {} })
+  }
+
+  /** `POST /auth/mfa/totp/confirm`: turns TOTP on; resolves with the 10 recovery codes, shown to the user once. */
+  async confirmTotp(code: string): Promise<string[]> {
+    return (await this.#authed<{ recovery_codes: string[] }>('/auth/mfa/totp/confirm', { method: 'POST', body: { code } })).recovery_codes
+  }
+
+  /** `DELETE /auth/mfa/totp` (fresh token): turns TOTP off and voids the recovery codes. */
+  async disableTotp(): Promise<void> {
+    await this.#authed('/auth/mfa/totp', { method: 'DELETE' })
+  }
+
+  /** `POST /auth/mfa/recovery-codes` (fresh token): replaces every recovery code. */
+  async replaceRecoveryCodes(): Promise<string[]> {
+    return (await this.#authed<{ recovery_codes: string[] }>('/auth/mfa/recovery-codes', { method: 'POST', body: {} })).recovery_codes
+  }
+
+  /** `POST /auth/passkeys/register/options` (fresh token): creation options for `PublicKeyCredential.parseCreationOptionsFromJSON`. */
+  async passkeyRegistrationOptions(): Promise<unknown> {
+    return this.#authed<unknown>('/auth/passkeys/register/options', { method: 'POST', body: {} })
+  }
+
+  /** `POST /auth/passkeys` with `credential.toJSON()` of `navigator.credentials.create()`. */
+  async addPasskey(credential: unknown, name?: string): Promise<Passkey> {
+    return this.#authed<Passkey>('/auth/passkeys', { method: 'POST', body: name === undefined ? { credential } : { credential, name } })
+  }
+
+  /** `GET /auth/passkeys`. */
+  async listPasskeys(): Promise<Passkey[]> {
+    return (await this.#authed<{ data: Passkey[] }>('/auth/passkeys')).data
+  }
+
+  /** `PATCH /auth/passkeys/{id}`: a name the user recognises. */
+  async renamePasskey(id: string, name: string): Promise<Passkey> {
+    return this.#authed<Passkey>(`/auth/passkeys/${encodeURIComponent(id)}`, { method: 'PATCH', body: { name } })
+  }
+
+  /** `DELETE /auth/passkeys/{id}` (fresh token). */
+  async deletePasskey(id: string): Promise<void> {
+    await this.#authed(`/auth/passkeys/${encodeURIComponent(id)}`, { method: 'DELETE' })
   }
 
   /** `POST /auth/email/verify/request`: mails a verification link. Needs a server with the email flows (API.md). */

@@ -64,3 +64,20 @@ export type MfaChallengeInput =
   | { mfa_token: string; code: string }
   | { mfa_token: string; recovery_code: string }
   | { mfa_token: string; passkey: unknown }
+
+/** `POST /auth/mfa/totp`: a TOTP enrolment waiting for its first code. */
+export interface TotpEnrolment {
+  /** Base32, for typing into an authenticator app. */
+  secret: string
+  otpauth_uri: string
+  /** The `otpauth_uri` as a QR code, an SVG document (a person would rather scan than type). */
+  qr_svg: string
+}
+
+/** A passkey of the user (`GET /auth/passkeys`); `id` is Tessera's, not the credential id. */
+export interface Passkey {
+  id: string
+  name: string
+  created_at: string
+  last_used_at: string | null
+}

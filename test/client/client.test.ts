@@ -9,6 +9,7 @@ import { createTesseraClient, TesseraError, type ClientEvents, type TesseraClien
 import { api, login, PASSWORD, register, uniqueEmail } from '../helpers/client.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { inspectableStorage, recordingFetch } from './fixtures.js'
+import { totpCode } from '../helpers/mfa.js'
 
 async function rejection(promise: Promise<unknown>): Promise<TesseraError> {
   try {
@@ -221,23 +222,61 @@ describe('the client from Node, against a real server', () => {
     assert.deepEqual([notJson.code, notJson.status], ['invalid_response', 200])
   })
 
-  it('the methods of flows this server does not have yet call API.md\'s endpoints (404 not_found here)', async () => {
+  it('enrols TOTP, then signs in in two steps: mfa_required carries the mfa_token, completeMfaChallenge finishes (issue 18)', async () => {
+    const account = await register(server.url)
+    const tessera = client()
+    await tessera.login({ email: account.email, password: PASSWORD })
+    const enrolment = await tessera.startTotpEnrolment()
+    assert.match(enrolment.otpauth_uri, /^otpauth:\/\/totp\//)
+    assert.match(enrolment.qr_svg, /<svg/)
+    const recoveryCodes = await tessera.confirmTotp(totpCode(enrolment.secret))
+    assert.equal(recoveryCodes.length, 10)
+    assert.equal((await tessera.me()).mfa.totp, true)
+    await tessera.logout()
+
+    const recorder = recordingFetch()
+    const second = client({ fetch: recorder.fetch })
+    const required = await rejection(second.login({ email: account.email, password: PASSWORD }))
+    assert.deepEqual([required.status, required.code], [401, 'mfa_required'])
+    assert.equal(second.signedIn, false, 'a password alone signs nobody in')
+    const mfaToken = required.problem.mfa_token as string
+    assert.ok((required.problem.methods as string[]).includes('totp'))
+    const next = totpCode(enrolment.secret, Date.now() + 30_000)
+    const wrong = await rejection(second.completeMfaChallenge({ mfa_token: mfaToken, code: next === '000000' ? '111111' : '000000' }))
+    assert.deepEqual([wrong.status, wrong.code], [401, 'mfa_code_invalid'])
+    // The confirmation used the current step's code, and a code works once: the next step's.
+    const user = await second.completeMfaChallenge({ mfa_token: mfaToken, code: next })
+    assert.equal(user.id, account.user.id)
+    assert.equal(second.signedIn, true)
+    await second.me()
+    const bearer = recorder.requests.at(-1)!.authorization!.replace(/^Bearer /, '')
+    assert.deepEqual(JSON.parse(Buffer.from(bearer.split('.')[1]!, 'base64url').toString('utf8')).amr, ['pwd', 'otp'])
+
+    await second.disableTotp()
+    assert.equal((await second.me()).mfa.totp, false)
+  })
+
+  it('the passkey methods call their endpoints: options for a ceremony, an empty list, a refused assertion', async () => {
     const account = await register(server.url)
     const recorder = recordingFetch()
     const tessera = client({ fetch: recorder.fetch })
     await tessera.login({ email: account.email, password: PASSWORD })
-    const calls: Array<[string, () => Promise<unknown>]> = [
-      ['/auth/mfa/challenge {"mfa_token":"m","code":"123456"}', () => tessera.completeMfaChallenge({ mfa_token: 'm', code: '123456' })],
-      ['/auth/passkeys/login/options {}', () => tessera.passkeyLoginOptions()],
-      ['/auth/passkeys/login {"credential":{"id":"c"}}', () => tessera.signInWithPasskey({ id: 'c' })],
-    ]
-    for (const [expected, method] of calls) {
-      recorder.requests.length = 0
-      const error = await rejection(method())
-      assert.deepEqual([error.status, error.code], [404, 'not_found'], expected)
-      assert.deepEqual(recorder.requests.map((request) => `${request.method} ${request.path} ${request.body}`), [`POST ${expected}`])
-    }
-    assert.equal(tessera.signedIn, true, 'a failed second step leaves the first sign-in alone')
+    const creation = (await tessera.passkeyRegistrationOptions()) as { challenge: string; authenticatorSelection: { residentKey: string } }
+    assert.ok(creation.challenge.length >= 16)
+    assert.equal(creation.authenticatorSelection.residentKey, 'required')
+    assert.deepEqual(await tessera.listPasskeys(), [])
+    const request = (await tessera.passkeyLoginOptions()) as { challenge: string; userVerification: string }
+    assert.equal(request.userVerification, 'required')
+    const refused = await rejection(tessera.signInWithPasskey({ id: 'c', rawId: 'c', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' }, clientExtensionResults: {} }))
+    assert.equal(refused.status, 400)
+    assert.ok(['passkey_invalid', 'validation_failed'].includes(refused.code), refused.code)
+    const missing = await rejection(tessera.deletePasskey('0190f5c2-0000-7000-8000-000000000000'))
+    assert.deepEqual([missing.status, missing.code], [404, 'not_found'])
+    assert.deepEqual(
+      recorder.requests.filter((sent) => sent.path.includes('/passkeys')).map((sent) => `${sent.method} ${sent.path}`),
+      ['POST /auth/passkeys/register/options', 'GET /auth/passkeys', 'POST /auth/passkeys/login/options', 'POST /auth/passkeys/login', 'DELETE /auth/passkeys/0190f5c2-0000-7000-8000-000000000000'],
+    )
+    assert.equal(tessera.signedIn, true, 'a refused passkey sign-in leaves the password sign-in alone')
   })
 
   it('the email methods call the email endpoints (issue 16)', async () => {
