@@ -99,8 +99,12 @@ async function eventually(ms: number, check: () => Promise<boolean>): Promise<bo
   return check()
 }
 
+// Every algorithm on SQLite; on PostgreSQL and MySQL, where what differs is the storage of the keys and
+// not the algorithm, one symmetric and one asymmetric (each case is two server processes and a 15 s wait).
+const ROTATED_ALGORITHMS = testBackend() === 'sqlite' ? (['HS256', 'RS256', 'ES256', 'EdDSA'] as const) : (['HS256', 'ES256'] as const)
+
 describe('rotation with tessera keys rotate, per algorithm', { concurrency: true }, () => {
-  for (const algorithm of ['HS256', 'RS256', 'ES256', 'EdDSA'] as const) {
+  for (const algorithm of ROTATED_ALGORITHMS) {
     it(`${algorithm}: old tokens keep working, new ones use the new kid on every instance, the old key is dropped after its window`, async () => {
       // Two instances on one database are two processes, as in production (and SQLite's locks are per process).
       const first = await startServerProcess(databaseKeys(algorithm))
