@@ -80,8 +80,26 @@ async function withMfa(db: Kysely<Database>, rows: Selectable<UsersTable>[]): Pr
   return rows.map((row) => toRecord(row, { totp: withTotp.has(row.id), passkeys: passkeys.get(row.id) ?? 0 }))
 }
 
-async function oneWithMfa(db: Kysely<Database>, row: Selectable<UsersTable> | undefined): Promise<UserRecord | undefined> {
-  return row && (await withMfa(db, [row]))[0]
+/**
+ * One user and their factors in one statement: the two factor reads as subqueries of the user's
+ * row. Reads of one user are on every authenticated `GET /auth/me`, refresh and login, where three
+ * round trips through Kysely cost more than the lookup itself (docs/performance.md).
+ */
+function selectOneWithMfa(db: Kysely<Database>) {
+  return db
+    .selectFrom('users')
+    .selectAll('users')
+    .select((eb) => [
+      eb.exists(eb.selectFrom('mfa_totp').select('mfa_totp.user_id').whereRef('mfa_totp.user_id', '=', 'users.id').where('mfa_totp.confirmed', '=', 1)).as('mfa_totp_confirmed'),
+      eb.selectFrom('passkeys').select((inner) => inner.fn.countAll().as('count')).whereRef('passkeys.user_id', '=', 'users.id').as('mfa_passkey_count'),
+    ])
+}
+
+/** The row of selectOneWithMfa as a record. EXISTS is 0/1 on SQLite and MySQL, a boolean on PostgreSQL; COUNT may come as a string. */
+function oneWithMfa(row: (Selectable<UsersTable> & { mfa_totp_confirmed: unknown; mfa_passkey_count: unknown }) | undefined): UserRecord | undefined {
+  if (!row) return undefined
+  const { mfa_totp_confirmed: totp, mfa_passkey_count: passkeys, ...user } = row
+  return toRecord(user, { totp: Number(totp) === 1, passkeys: Number(passkeys ?? 0) })
 }
 
 function toRecord(row: Selectable<UsersTable>, mfa: MfaSummary): UserRecord {
@@ -120,18 +138,15 @@ function containsPattern(text: string): string {
 export function createUserQueries(db: Kysely<Database>) {
   return {
     async findById(id: string): Promise<UserRecord | undefined> {
-      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
-      return oneWithMfa(db, row)
+      return oneWithMfa(await selectOneWithMfa(db).where('users.id', '=', id).executeTakeFirst())
     },
 
     async findByEmail(email: string): Promise<UserRecord | undefined> {
-      const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()
-      return oneWithMfa(db, row)
+      return oneWithMfa(await selectOneWithMfa(db).where('users.email', '=', email).executeTakeFirst())
     },
 
     async findByUsername(username: string): Promise<UserRecord | undefined> {
-      const row = await db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst()
-      return oneWithMfa(db, row)
+      return oneWithMfa(await selectOneWithMfa(db).where('users.username_key', '=', usernameKey(username)).executeTakeFirst())
     },
 
     async insert(user: NewUser): Promise<void> {
