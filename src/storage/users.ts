@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Updateable } from 'kysely'
+import { sql, type CompiledQuery, type Kysely, type Selectable, type Updateable } from 'kysely'
 import { usernameKey } from '../domain/identifiers.js'
 import type { Database, UsersTable } from './database.js'
 import { countPasskeys } from './passkeys-count.js'
@@ -95,8 +95,31 @@ function selectOneWithMfa(db: Kysely<Database>) {
     ])
 }
 
+type RowWithMfa = Selectable<UsersTable> & { mfa_totp_confirmed: unknown; mfa_passkey_count: unknown }
+
+/** Stands for the looked-up value while a lookup is compiled; replaced by the real one per call. */
+const LOOKUP_VALUE = '\u0000tessera-lookup\u0000'
+
+/**
+ * The one-user lookups, each compiled to SQL once per connection: building a Kysely query with
+ * subqueries costs more JavaScript than SQLite takes to answer it (about a third of a
+ * `GET /auth/me` before this, docs/performance.md). Each call swaps in its value.
+ */
+function compiledLookups(db: Kysely<Database>) {
+  const compiled = new Map<string, CompiledQuery<RowWithMfa>>()
+  return async function lookup(column: 'id' | 'email' | 'username_key', value: string): Promise<RowWithMfa | undefined> {
+    let query = compiled.get(column)
+    if (!query) {
+      query = selectOneWithMfa(db).where(`users.${column}` as 'users.id', '=', LOOKUP_VALUE).compile() as CompiledQuery<RowWithMfa>
+      compiled.set(column, query)
+    }
+    const { rows } = await db.executeQuery<RowWithMfa>({ ...query, parameters: query.parameters.map((parameter: unknown) => (parameter === LOOKUP_VALUE ? value : parameter)) })
+    return rows[0]
+  }
+}
+
 /** The row of selectOneWithMfa as a record. EXISTS is 0/1 on SQLite and MySQL, a boolean on PostgreSQL; COUNT may come as a string. */
-function oneWithMfa(row: (Selectable<UsersTable> & { mfa_totp_confirmed: unknown; mfa_passkey_count: unknown }) | undefined): UserRecord | undefined {
+function oneWithMfa(row: RowWithMfa | undefined): UserRecord | undefined {
   if (!row) return undefined
   const { mfa_totp_confirmed: totp, mfa_passkey_count: passkeys, ...user } = row
   return toRecord(user, { totp: Number(totp) === 1, passkeys: Number(passkeys ?? 0) })
@@ -136,17 +159,18 @@ function containsPattern(text: string): string {
 }
 
 export function createUserQueries(db: Kysely<Database>) {
+  const lookup = compiledLookups(db)
   return {
     async findById(id: string): Promise<UserRecord | undefined> {
-      return oneWithMfa(await selectOneWithMfa(db).where('users.id', '=', id).executeTakeFirst())
+      return oneWithMfa(await lookup('id', id))
     },
 
     async findByEmail(email: string): Promise<UserRecord | undefined> {
-      return oneWithMfa(await selectOneWithMfa(db).where('users.email', '=', email).executeTakeFirst())
+      return oneWithMfa(await lookup('email', email))
     },
 
     async findByUsername(username: string): Promise<UserRecord | undefined> {
-      return oneWithMfa(await selectOneWithMfa(db).where('users.username_key', '=', usernameKey(username)).executeTakeFirst())
+      return oneWithMfa(await lookup('username_key', usernameKey(username)))
     },
 
     async insert(user: NewUser): Promise<void> {
