@@ -148,7 +148,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 /** The sign/verify section (scenario "tokens"): printed, and saved in the report as token_costs. */
 async function tokenCosts() {
   const rows = await measureTokenCosts()
-  console.log('token costs: jose on one core, no cache')
+  console.log('token costs on one core, no cache: Tessera signs with fast-jwt (node:crypto), jose for comparison; verifies with jose')
   console.table(rows)
   return rows
 }

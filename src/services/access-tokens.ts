@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { errors as joseErrors, jwtVerify, SignJWT, type JWSHeaderParameters, type JWTPayload } from 'jose'
+import { errors as joseErrors, jwtVerify, type JWSHeaderParameters, type JWTPayload } from 'jose'
 import { AppError } from '../errors.js'
 import type { Config } from '../config.js'
 import { looksLikeRefreshToken } from './refresh-tokens.js'
 import type { RevocationList } from './revocation/list.js'
 import type { KeyRing, VerifyingKey } from './keys/keyring.js'
+import { ACCESS_TOKEN_TYPE } from './keys/keys.js'
 import { createTokenEncryption, type EncryptionKey, type TokenEncryption } from './keys/jwe-key.js'
 import { createVerifiedTokenCache } from './verified-token-cache.js'
 import { isCanonicalCompact, isLowS, withLowS } from './token-canonical.js'
@@ -62,8 +63,8 @@ export function looksLikeJwt(token: string): boolean {
   return (parts.length === 3 || parts.length === 5) && token.startsWith('eyJ') && parts.every((part, i) => i > 0 || /^[A-Za-z0-9_-]+$/.test(part))
 }
 
-/** RFC 9068 §2.1: access tokens are typed so no other JWT can stand in for one. */
-export const ACCESS_TOKEN_TYPE = 'at+jwt'
+/** RFC 9068 §2.1: access tokens are typed so no other JWT can stand in for one (the signer sets it, keys.ts). */
+export { ACCESS_TOKEN_TYPE }
 
 /** Enough for every live token of a busy instance; about 1 KB each at worst. */
 const VERIFIED_CACHE_ENTRIES = 50_000
@@ -157,18 +158,21 @@ export async function createAccessTokens(options: {
       const issuedAt = Math.floor(now() / 1000)
       // Read per token: after a rotation (here or on another instance) the next token uses the new key.
       const key = keys.active()
-      const payload: JWTPayload = { sid: claims.sessionId, roles: claims.roles, fresh: claims.fresh, amr: [...claims.amr] }
-      if (claims.scope) payload.scope = claims.scope
-      const token = await new SignJWT(payload)
-        .setProtectedHeader({ alg: key.algorithm, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
-        .setIssuer(config.jwtIssuer)
-        .setAudience(config.jwtAudience)
-        .setSubject(claims.userId)
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + config.accessTokenTtl)
-        .setJti(randomUUID())
-        .sign(key.signKey)
-        .then((signed) => (key.algorithm === 'ES256' ? withLowS(signed) : signed))
+      const payload: JWTPayload = {
+        iss: config.jwtIssuer,
+        aud: config.jwtAudience,
+        sub: claims.userId,
+        sid: claims.sessionId,
+        roles: claims.roles,
+        fresh: claims.fresh,
+        amr: [...claims.amr],
+        ...(claims.scope ? { scope: claims.scope } : {}),
+        iat: issuedAt,
+        exp: issuedAt + config.accessTokenTtl,
+        jti: randomUUID(),
+      }
+      const signed = key.sign(payload)
+      const token = key.algorithm === 'ES256' ? withLowS(signed) : signed
       // RFC 7519 §11.2: sign, then encrypt, so the signature covers the claims and clients see neither.
       return { token: encryption === undefined ? token : await encryption.encrypt(token), expiresIn: config.accessTokenTtl }
     },

@@ -1,20 +1,31 @@
 import { createHmac, createPublicKey, type KeyObject } from 'node:crypto'
-import { calculateJwkThumbprint, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose'
+import { createSigner } from 'fast-jwt'
+import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from 'jose'
 import type { Config, JwtAlgorithm } from '../../config.js'
 import { readPrivateKeyFile, type AsymmetricAlgorithm } from '../../key-formats/private-key-file.js'
 
 export { KeyFileError, readPrivateKeyFile, type AsymmetricAlgorithm } from '../../key-formats/private-key-file.js'
 
+/** The typed JWS header every token of a key carries, besides `alg` and `kid`. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt'
+
 /**
- * A signing key ready for jose: imported once as non-extractable CryptoKeys
- * (raw bytes or PEM would be imported again on every call).
+ * Signs a claims set (which already holds `iat` and `exp`) as a compact JWS with this key's
+ * `alg`, its `kid` and `typ: at+jwt`. Synchronous: see `makeSigner`.
+ */
+export type JwsSigner = (claims: Record<string, unknown>) => string
+
+/**
+ * A key ready to sign and verify: imported once (raw bytes or PEM would be parsed again on
+ * every call). Signing goes through fast-jwt over node:crypto, verifying through jose
+ * (WebCrypto), whose checks (allow-list, typ, claims) stay the one gate a token passes.
  */
 export interface LoadedKey {
   /** RFC 7638 thumbprint for asymmetric keys; a random id for HS256 (see keyIdOfSecret for pinned secrets). */
   kid: string
   /** The only algorithm this key signs or verifies with (RFC 8725 §3.1). */
   algorithm: JwtAlgorithm
-  signKey: CryptoKey
+  sign: JwsSigner
   verifyKey: CryptoKey
   /** The public JWK as the JWKS publishes it (key members, `kid`, `alg`, `use`); undefined for HS256. */
   jwk: Record<string, string> | undefined
@@ -54,14 +65,29 @@ export function thumbprintOf(publicJwk: Record<string, string>): Promise<string>
 export async function importAsymmetricKey(algorithm: AsymmetricAlgorithm, key: KeyObject): Promise<LoadedKey> {
   const publicJwk = publicJwkOf(key)
   const kid = await thumbprintOf(publicJwk)
-  const signKey = await importPKCS8(key.export({ type: 'pkcs8', format: 'pem' }).toString(), algorithm)
+  const sign = makeSigner(algorithm, kid, key.export({ type: 'pkcs8', format: 'pem' }).toString())
   const verifyKey = (await importJWK({ ...publicJwk, alg: algorithm }, algorithm)) as CryptoKey
-  return { kid, algorithm, signKey, verifyKey, jwk: { ...publicJwk, kid, alg: algorithm, use: 'sig' }, legacy: false }
+  return { kid, algorithm, sign, verifyKey, jwk: { ...publicJwk, kid, alg: algorithm, use: 'sig' }, legacy: false }
 }
 
 export async function importHs256Key(kid: string, secret: Uint8Array, legacy: boolean): Promise<LoadedKey> {
-  const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
-  return { kid, algorithm: 'HS256', signKey: key, verifyKey: key, jwk: undefined, legacy }
+  const verifyKey = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+  return { kid, algorithm: 'HS256', sign: makeSigner('HS256', kid, Buffer.from(secret)), verifyKey, jwk: undefined, legacy }
+}
+
+/**
+ * The signer of one key. jose signs through WebCrypto, whose every call is an async job:
+ * about 100 µs of CPU per HS256 token on this machine against about 20 µs for node:crypto's
+ * HMAC called synchronously, and a token is signed on every login, register and refresh
+ * (docs/performance.md, issue 19). fast-jwt (nearform, the signer behind @fastify/jwt) does
+ * the synchronous signing; nothing is hand-written. Only signing moved: every token is still
+ * verified by jose with this key's one algorithm. ES256 signatures come out as JOSE's r‖s,
+ * normalised to low S by the caller (token-canonical.ts).
+ */
+function makeSigner(algorithm: JwtAlgorithm, kid: string, key: Buffer | string): JwsSigner {
+  // Timestamps come in the claims (the service's clock), so fast-jwt adds none of its own.
+  const signer = createSigner({ key, algorithm, kid, header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE } })
+  return (claims) => signer(claims)
 }
 
 /**
