@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
+import { compiledQuery } from './compiled-query.js'
 import { withConflictRetry } from './conflicts.js'
 import type { Database, RefreshTokensTable, SessionsTable } from './database.js'
 
@@ -78,33 +79,64 @@ function toRefreshToken(row: Selectable<RefreshTokensTable>): RefreshTokenRecord
   }
 }
 
+/** The statements of login and refresh, compiled once per database (compiled-query.ts): the rest are rare. */
+function hotStatements(db: Kysely<Database>) {
+  return {
+    insertSession: compiledQuery(db, ['id', 'userId', 'createdAt', 'lastUsedAt', 'expiresAt', 'ip', 'userAgent', 'amr', 'scope'], (v) =>
+      db.insertInto('sessions').values({
+        id: v.id,
+        user_id: v.userId,
+        created_at: v.createdAt,
+        last_used_at: v.lastUsedAt,
+        expires_at: v.expiresAt,
+        revoked_at: null,
+        ip: v.ip,
+        user_agent: v.userAgent,
+        amr: v.amr,
+        scope: v.scope,
+      }),
+    ),
+    insertToken: compiledQuery(db, ['id', 'sessionId', 'secretHash', 'createdAt', 'expiresAt', 'usedAt', 'parentId'], (v) =>
+      db.insertInto('refresh_tokens').values({
+        id: v.id,
+        session_id: v.sessionId,
+        secret_hash: v.secretHash,
+        created_at: v.createdAt,
+        expires_at: v.expiresAt,
+        used_at: v.usedAt,
+        parent_id: v.parentId,
+      }),
+    ),
+    findSession: compiledQuery(db, ['id'], (v) => db.selectFrom('sessions').selectAll().where('id', '=', v.id)),
+    findToken: compiledQuery(db, ['id'], (v) => db.selectFrom('refresh_tokens').selectAll().where('id', '=', v.id)),
+    findSuccessor: compiledQuery(db, ['parentId'], (v) => db.selectFrom('refresh_tokens').selectAll().where('parent_id', '=', v.parentId)),
+    slideSession: compiledQuery(db, ['id', 'now', 'expiresAt'], (v) =>
+      db.updateTable('sessions').set({ last_used_at: v.now, expires_at: v.expiresAt }).where('id', '=', v.id).where('revoked_at', 'is', null),
+    ),
+    claimToken: compiledQuery(db, ['id', 'sessionId', 'now'], (v) =>
+      db.updateTable('refresh_tokens').set({ used_at: v.now }).where('id', '=', v.id).where('session_id', '=', v.sessionId).where('used_at', 'is', null),
+    ),
+  }
+}
+
+type HotStatements = ReturnType<typeof hotStatements>
+
 export function createSessionQueries(db: Kysely<Database>) {
+  const hot = hotStatements(db)
   return {
     /** Creates a session together with its first refresh token, in one transaction. */
     async insertWithToken(session: SessionRecord, token: RefreshTokenRecord): Promise<void> {
       // Retried on a deadlock or busy database: inserting under foreign keys takes locks other writes also take.
-      await withConflictRetry(() => db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('sessions')
-          .values({
-            id: session.id,
-            user_id: session.userId,
-            created_at: session.createdAt,
-            last_used_at: session.lastUsedAt,
-            expires_at: session.expiresAt,
-            revoked_at: null,
-            ip: session.ip,
-            user_agent: session.userAgent,
-            amr: JSON.stringify(session.amr),
-            scope: session.scope,
-          })
-          .execute()
-        await insertToken(trx, token)
-      }))
+      await withConflictRetry(() =>
+        db.transaction().execute(async (trx) => {
+          await hot.insertSession(trx, { ...session, amr: JSON.stringify(session.amr) })
+          await insertToken(hot, trx, token)
+        }),
+      )
     },
 
     async findById(id: string): Promise<SessionRecord | undefined> {
-      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst()
+      const row = (await hot.findSession(db, { id })).rows[0]
       return row && toSession(row)
     },
 
@@ -133,13 +165,13 @@ export function createSessionQueries(db: Kysely<Database>) {
     },
 
     async findToken(id: string): Promise<RefreshTokenRecord | undefined> {
-      const row = await db.selectFrom('refresh_tokens').selectAll().where('id', '=', id).executeTakeFirst()
+      const row = (await hot.findToken(db, { id })).rows[0]
       return row && toRefreshToken(row)
     },
 
     /** The token that replaced `parentId`, if any (at most one: `parent_id` is unique). */
     async findSuccessor(parentId: string): Promise<RefreshTokenRecord | undefined> {
-      const row = await db.selectFrom('refresh_tokens').selectAll().where('parent_id', '=', parentId).executeTakeFirst()
+      const row = (await hot.findSuccessor(db, { parentId })).rows[0]
       return row && toRefreshToken(row)
     },
 
@@ -156,22 +188,11 @@ export function createSessionQueries(db: Kysely<Database>) {
       try {
         await withConflictRetry(() =>
           db.transaction().execute(async (trx) => {
-            const slid = await trx
-              .updateTable('sessions')
-              .set({ last_used_at: now, expires_at: successor.expiresAt })
-              .where('id', '=', successor.sessionId)
-              .where('revoked_at', 'is', null)
-              .executeTakeFirst()
-            if (Number(slid.numUpdatedRows) !== 1) throw new RotationLost('session_ended')
-            const claimed = await trx
-              .updateTable('refresh_tokens')
-              .set({ used_at: now })
-              .where('id', '=', successor.parentId)
-              .where('session_id', '=', successor.sessionId)
-              .where('used_at', 'is', null)
-              .executeTakeFirst()
-            if (Number(claimed.numUpdatedRows) !== 1) throw new RotationLost('already_used')
-            await insertToken(trx, successor)
+            const slid = await hot.slideSession(trx, { id: successor.sessionId, now, expiresAt: successor.expiresAt })
+            if (Number(slid.numAffectedRows) !== 1) throw new RotationLost('session_ended')
+            const claimed = await hot.claimToken(trx, { id: successor.parentId, sessionId: successor.sessionId, now })
+            if (Number(claimed.numAffectedRows) !== 1) throw new RotationLost('already_used')
+            await insertToken(hot, trx, successor)
           }),
         )
         return 'rotated'
@@ -192,19 +213,8 @@ export function createSessionQueries(db: Kysely<Database>) {
   }
 }
 
-async function insertToken(db: Kysely<Database>, token: RefreshTokenRecord): Promise<void> {
-  await db
-    .insertInto('refresh_tokens')
-    .values({
-      id: token.id,
-      session_id: token.sessionId,
-      secret_hash: token.secretHash,
-      created_at: token.createdAt,
-      expires_at: token.expiresAt,
-      used_at: token.usedAt,
-      parent_id: token.parentId,
-    })
-    .execute()
+async function insertToken(hot: HotStatements, trx: Kysely<Database>, token: RefreshTokenRecord): Promise<void> {
+  await hot.insertToken(trx, token as unknown as Record<keyof RefreshTokenRecord, unknown>)
 }
 
 export type SessionQueries = ReturnType<typeof createSessionQueries>

@@ -1,5 +1,6 @@
-import { sql, type CompiledQuery, type Kysely, type Selectable, type Updateable } from 'kysely'
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely'
 import { usernameKey } from '../domain/identifiers.js'
+import { compiledQuery } from './compiled-query.js'
 import type { Database, UsersTable } from './database.js'
 import { countPasskeys } from './passkeys-count.js'
 
@@ -97,24 +98,19 @@ function selectOneWithMfa(db: Kysely<Database>) {
 
 type RowWithMfa = Selectable<UsersTable> & { mfa_totp_confirmed: unknown; mfa_passkey_count: unknown }
 
-/** Stands for the looked-up value while a lookup is compiled; replaced by the real one per call. */
-const LOOKUP_VALUE = '\u0000tessera-lookup\u0000'
-
 /**
- * The one-user lookups, each compiled to SQL once per connection: building a Kysely query with
- * subqueries costs more JavaScript than SQLite takes to answer it (about a third of a
- * `GET /auth/me` before this, docs/performance.md). Each call swaps in its value.
+ * The one-user lookups and the login's touch, each compiled to SQL once per database
+ * (compiled-query.ts): building a Kysely query with subqueries costs more JavaScript than
+ * SQLite takes to answer it (about a third of a `GET /auth/me` before this, docs/performance.md).
  */
 function compiledLookups(db: Kysely<Database>) {
-  const compiled = new Map<string, CompiledQuery<RowWithMfa>>()
-  return async function lookup(column: 'id' | 'email' | 'username_key', value: string): Promise<RowWithMfa | undefined> {
-    let query = compiled.get(column)
-    if (!query) {
-      query = selectOneWithMfa(db).where(`users.${column}` as 'users.id', '=', LOOKUP_VALUE).compile() as CompiledQuery<RowWithMfa>
-      compiled.set(column, query)
-    }
-    const { rows } = await db.executeQuery<RowWithMfa>({ ...query, parameters: query.parameters.map((parameter: unknown) => (parameter === LOOKUP_VALUE ? value : parameter)) })
-    return rows[0]
+  const byColumn = {
+    id: compiledQuery(db, ['value'], (v) => selectOneWithMfa(db).where('users.id', '=', v.value)),
+    email: compiledQuery(db, ['value'], (v) => selectOneWithMfa(db).where('users.email', '=', v.value)),
+    username_key: compiledQuery(db, ['value'], (v) => selectOneWithMfa(db).where('users.username_key', '=', v.value)),
+  }
+  return async function lookup(column: keyof typeof byColumn, value: string): Promise<RowWithMfa | undefined> {
+    return ((await byColumn[column](db, { value })).rows as RowWithMfa[])[0]
   }
 }
 
@@ -160,6 +156,7 @@ function containsPattern(text: string): string {
 
 export function createUserQueries(db: Kysely<Database>) {
   const lookup = compiledLookups(db)
+  const touchLogin = compiledQuery(db, ['id', 'now'], (v) => db.updateTable('users').set({ last_login_at: v.now }).where('id', '=', v.id))
   return {
     async findById(id: string): Promise<UserRecord | undefined> {
       return oneWithMfa(await lookup('id', id))
@@ -239,7 +236,7 @@ export function createUserQueries(db: Kysely<Database>) {
     },
 
     async touchLogin(id: string, now: number): Promise<void> {
-      await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute()
+      await touchLogin(db, { id, now })
     },
 
     async delete(id: string): Promise<boolean> {
