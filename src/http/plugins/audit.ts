@@ -36,9 +36,10 @@ interface AuditedRoute {
  * when it is an admin route (`admin.access_denied`), or when it is rate limited
  * (`rate_limit.tripped`): @fastify/rate-limit decorates `rateLimit` on the scope it is
  * registered in, and with `global: true` (RATE_LIMIT_AUTH, plugins/auth-rate-limit.ts) limits
- * every route there that does not say `rateLimit: false`. The limiter's own onRoute hook runs
- * after this one (its scope is a child), so the decorator is what tells, not the route's hooks.
- * The login-failure limit (`LOGIN_FAILURE_LIMIT`) answers only on routes that declare events.
+ * every route there that does not say `rateLimit: false`. The limiter's own onRoute hook may run
+ * after this one (RATE_LIMIT_AUTH's scope is a child of the one this hook is added to), so the
+ * decorator is what tells, not the route's hooks. The login-failure limit (`LOGIN_FAILURE_LIMIT`)
+ * answers only on routes that declare events (the logins, the second-factor challenge).
  */
 function auditedRoute(scope: FastifyInstance, route: RouteOptions): AuditedRoute | undefined {
   const declaration = route.config?.audit
@@ -48,13 +49,17 @@ function auditedRoute(scope: FastifyInstance, route: RouteOptions): AuditedRoute
   return declaration !== undefined || admin || rateLimited ? { declaration, admin } : undefined
 }
 
+/** `details.route`: the declaration's Tessera route (a profile's route doing its work), else this one. */
+function routeName(declaration: AuditDeclaration | undefined, request: FastifyRequest): string {
+  return declaration?.route ?? `${request.method} ${request.routeOptions.url ?? ''}`
+}
+
 /** The event of this answer, or undefined when it is none. */
 function classify({ declaration, admin }: AuditedRoute, request: FastifyRequest, reply: FastifyReply): AuditEntry | undefined {
   const problem = request.problem
-  const route = () => declaration?.route ?? `${request.method} ${request.routeOptions.url ?? ''}`
   let outcome: AuditOutcome | undefined
-  if (problem?.code === 'rate_limited') outcome = { type: 'rate_limit.tripped', details: () => ({ route: route() }) }
-  else if (problem?.code === 'forbidden' && admin) outcome = { type: 'admin.access_denied', details: () => ({ route: route() }) }
+  if (problem?.code === 'rate_limited') outcome = { type: 'rate_limit.tripped', details: () => ({ route: routeName(declaration, request) }) }
+  else if (problem?.code === 'forbidden' && admin) outcome = { type: 'admin.access_denied', details: () => ({ route: routeName(declaration, request) }) }
   else if (problem) outcome = declaration?.failures?.[problem.code]
   else if (reply.statusCode < 300) outcome = declaration?.success
   if (!outcome) return undefined
