@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { AuditDeclaration } from '../http/audit-events.js'
 import { toAppError, sendProblem } from '../http/plugins/problem.js'
 import { DOCS_CSP } from '../http/plugins/security-headers.js'
 import { noStore } from '../http/request-info.js'
+import { CREATE_USER_AUDIT, DELETE_USER_AUDIT, UPDATE_USER_AUDIT } from '../http/routes/admin-users.js'
+import { LOGIN_AUDIT, LOGOUT_AUDIT, REFRESH_AUDIT, REGISTER_AUDIT } from '../http/routes/auth.js'
 import type { Services } from '../services/index.js'
 import { ACTIONS } from './actions.js'
 import type { CompatProfile, CompatRoute } from './profile.js'
@@ -9,15 +12,18 @@ import { problemFields, render } from './render.js'
 import { compileRoutes, COMPAT_PREFIX } from './router.js'
 import { profileSwagger, SWAGGER_INITIALIZER, swaggerPage } from './swagger.js'
 
-/** The Tessera route each action does the work of, so the audit log records the same events (plugins/audit.ts). */
-const AUDIT_AS: Partial<Record<CompatRoute['action'], string>> = {
-  register: 'POST /auth/register',
-  login: 'POST /auth/login',
-  refresh: 'POST /auth/refresh',
-  logout: 'POST /auth/logout',
-  'create-user': 'POST /admin/users',
-  'update-user': 'PATCH /admin/users/:id',
-  'delete-user': 'DELETE /admin/users/:id',
+/**
+ * The audit events of the actions that do a Tessera route's work: that route's own declaration,
+ * so a profile's login records what Tessera's login records (http/audit-events.ts).
+ */
+const AUDIT: Partial<Record<CompatRoute['action'], AuditDeclaration>> = {
+  register: REGISTER_AUDIT,
+  login: LOGIN_AUDIT,
+  refresh: REFRESH_AUDIT,
+  logout: LOGOUT_AUDIT,
+  'create-user': CREATE_USER_AUDIT,
+  'update-user': UPDATE_USER_AUDIT,
+  'delete-user': DELETE_USER_AUDIT,
 }
 
 /** Actions that answer with tokens: rate limited as Tessera's own login, register and refresh are. */
@@ -44,7 +50,7 @@ export async function compatProfileRoutes(app: FastifyInstance, { services, prof
       method: route.method,
       url: internalPath,
       ...(guard ? { onRequest: guard } : {}),
-      config: { ...(AUTH_ACTIONS.has(route.action) ? {} : { rateLimit: false }), ...(AUDIT_AS[route.action] ? { auditAs: AUDIT_AS[route.action] } : {}) },
+      config: { ...(AUTH_ACTIONS.has(route.action) ? {} : { rateLimit: false }), ...(AUDIT[route.action] ? { audit: AUDIT[route.action] } : {}) },
       schema: { hide: true },
       handler: async (request, reply) => handle(services, profile, route, request, reply),
     })

@@ -38,6 +38,8 @@ export async function compatRoutes(app: FastifyInstance, { services }: { service
   app.post(
     '/logout/refresh',
     {
+      // The session of one refresh token, so the scope is always `session`.
+      config: { audit: { success: { type: 'logout', details: () => ({ scope: 'session' }) } } },
       schema: {
         summary: 'COMPAT_ROUTES alias: end the session of the refresh token sent as Authorization: Bearer',
         description: 'Only with COMPAT_ROUTES=on, for clients written for the Flask tutorials. Prefer POST /auth/logout.',

@@ -1,8 +1,9 @@
 import fp from 'fastify-plugin'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler, RouteOptions } from 'fastify'
 import type { AppError } from '../../errors.js'
 import type { AuditEntry } from '../../services/audit.js'
 import type { Services } from '../../services/index.js'
+import type { AuditDeclaration, AuditOutcome } from '../audit-events.js'
 
 /** What a route adds to its audit event: ids only known inside the handler (a new user's, the logged-in one's). */
 export interface AuditNote {
@@ -18,99 +19,49 @@ declare module 'fastify' {
     /** The problem this request was answered with (set by the problem plugin), for the audit log. */
     problem: AppError | null
   }
-  interface FastifyContextConfig {
-    /** Audit this route as the Tessera route named (`'POST /auth/login'`): a compatibility profile's routes do the same things. */
-    auditAs?: string
-  }
-}
-
-type Outcome = { type: string; targetFromParams?: boolean; details?: (request: FastifyRequest) => Record<string, unknown> }
-
-/** Names of the fields a PATCH changed; never their values (a password among them is only named). */
-const changedFields = (request: FastifyRequest) => ({ fields: Object.keys((request.body as Record<string, unknown> | null) ?? {}).sort() })
-
-/**
- * Which answers of which routes are security events. Keyed by `METHOD route`, then by status
- * (successes) or problem code (failures). Anything not listed is not audited, except a
- * `rate_limited` answer on any route.
- */
-const EVENTS: Record<string, { success?: Outcome; failures?: Record<string, Outcome> }> = {
-  'POST /auth/register': { success: { type: 'user.registered' } },
-  'POST /auth/login': {
-    success: { type: 'login.succeeded' },
-    failures: {
-      invalid_credentials: { type: 'login.failed' },
-      account_disabled: { type: 'login.failed' },
-      email_not_verified: { type: 'login.failed' },
-      mfa_required: { type: 'login.mfa_required' },
-    },
-  },
-  'POST /auth/mfa/challenge': {
-    success: { type: 'login.succeeded', details: (request) => ({ second_factor: challengeMethod(request) }) },
-    failures: {
-      mfa_code_invalid: { type: 'mfa.challenge_failed', details: (request) => ({ second_factor: challengeMethod(request) }) },
-      passkey_invalid: { type: 'mfa.challenge_failed', details: (request) => ({ second_factor: challengeMethod(request) }) },
-    },
-  },
-  'POST /auth/mfa/totp': { success: { type: 'mfa.totp_enrolment_started' } },
-  'POST /auth/mfa/totp/confirm': { success: { type: 'mfa.totp_enabled' }, failures: { mfa_code_invalid: { type: 'mfa.totp_confirm_failed' } } },
-  'DELETE /auth/mfa/totp': { success: { type: 'mfa.totp_disabled' } },
-  'POST /auth/mfa/recovery-codes': { success: { type: 'mfa.recovery_codes_replaced' } },
-  'DELETE /admin/users/:id/mfa': { success: { type: 'admin.mfa_reset', targetFromParams: true } },
-  'POST /auth/refresh': { failures: { refresh_token_reused: { type: 'refresh_token.reuse_detected' } } },
-  'POST /auth/logout': { success: { type: 'logout', details: (request) => ({ scope: (request.body as { scope?: string } | null)?.scope ?? 'session' }) } },
-  'POST /logout/refresh': { success: { type: 'logout', details: () => ({ scope: 'session' }) } },
-  'PUT /auth/password': { success: { type: 'password.changed' }, failures: { invalid_credentials: { type: 'password.change_failed' } } },
-  'PATCH /auth/me': { success: { type: 'profile.updated', details: changedFields } },
-  'DELETE /auth/me': { success: { type: 'account.deleted' } },
-  'DELETE /auth/sessions/:id': { success: { type: 'session.ended', details: (request) => ({ session_id: (request.params as { id: string }).id }) } },
-  'POST /admin/users': { success: { type: 'admin.user_created' } },
-  'PATCH /admin/users/:id': { success: { type: 'admin.user_updated', targetFromParams: true, details: changedFields } },
-  'DELETE /admin/users/:id': { success: { type: 'admin.user_deleted', targetFromParams: true } },
-  'POST /admin/users/:id/logout': { success: { type: 'admin.user_logged_out', targetFromParams: true } },
-  'POST /admin/keys/rotate': { success: { type: 'admin.key_rotated' } },
-  // Accounts over email (issue 16). The forgot event names no account: who asked for whom stays unknown.
-  'POST /auth/password/forgot': { success: { type: 'password.reset_requested' } },
-  'POST /auth/password/reset': {
-    success: { type: 'password.reset' },
-    failures: { email_token_invalid: { type: 'password.reset_failed' }, email_token_expired: { type: 'password.reset_failed' } },
-  },
-  'POST /auth/email/verify': {
-    success: { type: 'email.verified' },
-    failures: { email_token_invalid: { type: 'email.verify_failed' }, email_token_expired: { type: 'email.verify_failed' }, user_exists: { type: 'email.verify_failed' } },
-  },
-  'POST /auth/email/verify/request': { success: { type: 'email.verification_requested' } },
-  'POST /admin/users/:id/send-verification': { success: { type: 'admin.verification_sent', targetFromParams: true } },
-  'POST /admin/users/:id/send-password-reset': { success: { type: 'admin.password_reset_sent', targetFromParams: true } },
-  'POST /auth/passkeys': { success: { type: 'passkey.added' }, failures: { passkey_invalid: { type: 'passkey.add_failed' } } },
-  'PATCH /auth/passkeys/:id': { success: { type: 'passkey.renamed' } },
-  'DELETE /auth/passkeys/:id': { success: { type: 'passkey.removed' } },
-  'POST /auth/passkeys/login': {
-    success: { type: 'login.succeeded', details: () => ({ method: 'passkey' }) },
-    failures: { passkey_invalid: { type: 'login.failed', details: () => ({ method: 'passkey' }) }, account_disabled: { type: 'login.failed', details: () => ({ method: 'passkey' }) } },
-  },
-}
-
-/** Which kind of answer a challenge gave (a name, never the code). */
-function challengeMethod(request: FastifyRequest): string {
-  const body = (request.body as Record<string, unknown> | null) ?? {}
-  return body.code !== undefined ? 'totp' : body.recovery_code !== undefined ? 'recovery_code' : body.passkey !== undefined ? 'passkey' : 'none'
 }
 
 const ADMIN_PREFIX = '/admin/'
 
+/** What one route's hook knows, worked out once when the route is added. */
+interface AuditedRoute {
+  declaration: AuditDeclaration | undefined
+  /** Its `forbidden` answers are `admin.access_denied`. */
+  admin: boolean
+}
+
+/**
+ * Whether a route can give an event at all, so that every other route (a host app's
+ * protected routes above all) carries no audit hook. A route can when it declares events,
+ * when it is an admin route (`admin.access_denied`), or when it is rate limited
+ * (`rate_limit.tripped`): @fastify/rate-limit decorates `rateLimit` on the scope it is
+ * registered in, and with `global: true` (RATE_LIMIT_AUTH, plugins/auth-rate-limit.ts) limits
+ * every route there that does not say `rateLimit: false`. The limiter's own onRoute hook may run
+ * after this one (RATE_LIMIT_AUTH's scope is a child of the one this hook is added to), so the
+ * decorator is what tells, not the route's hooks. The login-failure limit (`LOGIN_FAILURE_LIMIT`)
+ * answers only on routes that declare events (the logins, the second-factor challenge).
+ */
+function auditedRoute(scope: FastifyInstance, route: RouteOptions): AuditedRoute | undefined {
+  const declaration = route.config?.audit
+  const path = declaration?.route === undefined ? route.url : declaration.route.slice(declaration.route.indexOf(' ') + 1)
+  const admin = path.startsWith(ADMIN_PREFIX)
+  const rateLimited = scope.hasDecorator('rateLimit') && route.config?.rateLimit !== false
+  return declaration !== undefined || admin || rateLimited ? { declaration, admin } : undefined
+}
+
+/** `details.route`: the declaration's Tessera route (a profile's route doing its work), else this one. */
+function routeName(declaration: AuditDeclaration | undefined, request: FastifyRequest): string {
+  return declaration?.route ?? `${request.method} ${request.routeOptions.url ?? ''}`
+}
+
 /** The event of this answer, or undefined when it is none. */
-function classify(request: FastifyRequest, reply: FastifyReply): AuditEntry | undefined {
-  const auditAs = request.routeOptions.config?.auditAs
-  const route = auditAs === undefined ? request.routeOptions.url : auditAs.slice(auditAs.indexOf(' ') + 1)
+function classify({ declaration, admin }: AuditedRoute, request: FastifyRequest, reply: FastifyReply): AuditEntry | undefined {
   const problem = request.problem
-  const key = auditAs ?? `${request.method} ${route ?? ''}`
-  let outcome: Outcome | undefined
-  if (problem?.code === 'rate_limited') outcome = { type: 'rate_limit.tripped', details: () => ({ route: key }) }
-  else if (route === undefined) return undefined
-  else if (problem?.code === 'forbidden' && route.startsWith(ADMIN_PREFIX)) outcome = { type: 'admin.access_denied', details: () => ({ route: key }) }
-  else if (problem) outcome = EVENTS[key]?.failures?.[problem.code]
-  else if (reply.statusCode < 300) outcome = EVENTS[key]?.success
+  let outcome: AuditOutcome | undefined
+  if (problem?.code === 'rate_limited') outcome = { type: 'rate_limit.tripped', details: () => ({ route: routeName(declaration, request) }) }
+  else if (problem?.code === 'forbidden' && admin) outcome = { type: 'admin.access_denied', details: () => ({ route: routeName(declaration, request) }) }
+  else if (problem) outcome = declaration?.failures?.[problem.code]
+  else if (reply.statusCode < 300) outcome = declaration?.success
   if (!outcome) return undefined
 
   const note = request.auditNote
@@ -132,20 +83,28 @@ function classify(request: FastifyRequest, reply: FastifyReply): AuditEntry | un
 }
 
 /**
- * Records security events after the answer is sent (issue 7): the route table
- * above decides which answers are events; ids come from the verified token, the
- * route's `auditNote` or the problem's `subjectId`. Nothing from bodies but
- * field names and the logout scope, so no password or token can reach the log.
+ * Records security events after the answer is sent (issue 7). Each route declares its
+ * events in its options (`config.audit`, http/audit-events.ts); this plugin gives an
+ * `onResponse` hook only to the routes that can have one (above). Ids come from the
+ * verified token, the route's `auditNote` or the problem's `subjectId`. Nothing from
+ * bodies but field names and the logout scope, so no password or token can reach the log.
+ * A request that matches no route (404) is never an event: the not-found handler has no hook.
  */
 export const auditPlugin = fp<{ services: Services }>(
   async (app, { services }) => {
     app.decorateRequest('auditNote', null)
     app.decorateRequest('problem', null)
-    // A callback hook: no promise per request (see app.ts).
-    app.addHook('onResponse', (request, reply, done) => {
-      const entry = classify(request, reply)
-      if (entry) services.audit.record(entry)
-      done()
+    app.addHook('onRoute', function addAuditHook(this: FastifyInstance, route) {
+      const audited = auditedRoute(this, route)
+      if (!audited) return
+      // A callback hook: no promise per request (see app.ts).
+      const recordAuditEvent: onResponseHookHandler = (request, reply, done) => {
+        const entry = classify(audited, request, reply)
+        if (entry) services.audit.record(entry)
+        done()
+      }
+      // A new array: the route's own may be shared with the HEAD route Fastify adds beside a GET.
+      route.onResponse = [...(route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), recordAuditEvent]
     })
   },
   { name: 'tessera-audit' },

@@ -32,6 +32,7 @@ export async function adminKeyRoutes(fastify: FastifyInstance, { services }: { s
   app.post(
     '/admin/keys/rotate',
     {
+      config: { audit: { success: { type: 'admin.key_rotated' } } },
       // A fresh token: a stolen admin token that was only refreshed cannot swap the keys.
       onRequest: app.requireAuth({ role: ADMIN_ROLE, fresh: true }),
       schema: {

@@ -14,6 +14,7 @@ export async function adminMfaRoutes(fastify: FastifyInstance, { services }: { s
   app.delete(
     '/admin/users/:id/mfa',
     {
+      config: { audit: { success: { type: 'admin.mfa_reset', targetFromParams: true } } },
       schema: {
         summary: 'Remove every second factor and passkey of a user',
         tags: ['admin'],

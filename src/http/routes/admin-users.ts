@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Services } from '../../services/index.js'
 import { ADMIN_ROLE } from '../../services/users.js'
+import { changedFields, type AuditDeclaration } from '../audit-events.js'
 import { noStoreHook } from '../request-info.js'
 import { Email, IdParams, Password, problems, Role, Roles, SearchText } from '../schemas/common.js'
 import { FullName, NullableFullName, NullableUsername, toUserWire, UserRef, Username } from '../schemas/user.js'
@@ -44,6 +45,12 @@ const UpdateBody = Type.Object(
   { additionalProperties: false },
 )
 
+// The audit events of these routes that a compatibility profile's admin routes share
+// (src/compat/mount.ts), hence the route each names.
+export const CREATE_USER_AUDIT: AuditDeclaration = { route: 'POST /admin/users', success: { type: 'admin.user_created' } }
+export const UPDATE_USER_AUDIT: AuditDeclaration = { route: 'PATCH /admin/users/:id', success: { type: 'admin.user_updated', targetFromParams: true, details: changedFields } }
+export const DELETE_USER_AUDIT: AuditDeclaration = { route: 'DELETE /admin/users/:id', success: { type: 'admin.user_deleted', targetFromParams: true } }
+
 /** User management for admins. Every route here requires the `admin` role. */
 export async function adminUserRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -75,7 +82,7 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
 
   app.post(
     '/admin/users',
-    { schema: { summary: 'Create a user', tags, security, body: CreateBody, response: { 201: UserRef, ...problems(400, 401, 403, 409, 413, 415) } } },
+    { config: { audit: CREATE_USER_AUDIT }, schema: { summary: 'Create a user', tags, security, body: CreateBody, response: { 201: UserRef, ...problems(400, 401, 403, 409, 413, 415) } } },
     async (request, reply) => {
       const { full_name: fullName, email_verified: emailVerified, ...rest } = request.body
       const user = await services.users.adminCreate({ ...rest, fullName, emailVerified })
@@ -93,6 +100,7 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
   app.patch(
     '/admin/users/:id',
     {
+      config: { audit: UPDATE_USER_AUDIT },
       schema: {
         summary: 'Edit a user; changing roles, deactivating or setting a password ends their sessions',
         tags,
@@ -110,7 +118,7 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
 
   app.delete(
     '/admin/users/:id',
-    { schema: { summary: 'Delete a user and end their sessions', tags, security, params: IdParams, response: { 204: Type.Null(), ...problems(400, 401, 403, 404, 409) } } },
+    { config: { audit: DELETE_USER_AUDIT }, schema: { summary: 'Delete a user and end their sessions', tags, security, params: IdParams, response: { 204: Type.Null(), ...problems(400, 401, 403, 404, 409) } } },
     async (request, reply) => {
       await services.users.adminDelete(request.params.id)
       return reply.code(204).send(null)
@@ -120,6 +128,7 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
   app.post(
     '/admin/users/:id/send-verification',
     {
+      config: { audit: { success: { type: 'admin.verification_sent', targetFromParams: true } } },
       schema: {
         summary: 'Send a verification link to the user\'s address (or pending address)',
         description: '202 also when the address is already verified (nothing is sent) or RATE_LIMIT_EMAIL holds the mail back.',
@@ -138,6 +147,7 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
   app.post(
     '/admin/users/:id/send-password-reset',
     {
+      config: { audit: { success: { type: 'admin.password_reset_sent', targetFromParams: true } } },
       schema: {
         summary: 'Send a password reset link to the user',
         description: '400 `validation_failed` when the account has no address or is deactivated; 202 otherwise (RATE_LIMIT_EMAIL may hold the mail back).',
@@ -155,7 +165,7 @@ export async function adminUserRoutes(fastify: FastifyInstance, { services }: { 
 
   app.post(
     '/admin/users/:id/logout',
-    { schema: { summary: 'End every session of a user', tags, security, params: IdParams, response: { 204: Type.Null(), ...problems(400, 401, 403, 404) } } },
+    { config: { audit: { success: { type: 'admin.user_logged_out', targetFromParams: true } } }, schema: { summary: 'End every session of a user', tags, security, params: IdParams, response: { 204: Type.Null(), ...problems(400, 401, 403, 404) } } },
     async (request, reply) => {
       await services.users.adminLogout(request.params.id)
       return reply.code(204).send(null)

@@ -10,6 +10,7 @@ import { authenticate } from '../plugins/authenticate.js'
 import { readCredential } from '../credential-source.js'
 import { clearAuthCookies } from '../plugins/cookies.js'
 import { assertCsrfToken, precheckCsrf } from '../plugins/csrf.js'
+import type { AuditDeclaration } from '../audit-events.js'
 import { sendTokens as sendTokenReply } from '../token-reply.js'
 import { clientInfo } from '../request-info.js'
 import { Email, FullName, Locale, LoginPassword, Password, problems, Username } from '../schemas/common.js'
@@ -42,6 +43,29 @@ const LogoutBody = Type.Object(
   },
   { additionalProperties: false },
 )
+
+// The audit events of these routes; a compatibility profile's register, login, refresh and
+// logout share them (src/compat/mount.ts), hence the route each names.
+export const REGISTER_AUDIT: AuditDeclaration = { route: 'POST /auth/register', success: { type: 'user.registered' } }
+
+export const LOGIN_AUDIT: AuditDeclaration = {
+  route: 'POST /auth/login',
+  success: { type: 'login.succeeded' },
+  failures: {
+    invalid_credentials: { type: 'login.failed' },
+    account_disabled: { type: 'login.failed' },
+    email_not_verified: { type: 'login.failed' },
+    mfa_required: { type: 'login.mfa_required' },
+  },
+}
+
+export const REFRESH_AUDIT: AuditDeclaration = { route: 'POST /auth/refresh', failures: { refresh_token_reused: { type: 'refresh_token.reuse_detected' } } }
+
+/** The scope is the one body value recorded: `session` or `all`, nothing a client could hide a secret in. */
+export const LOGOUT_AUDIT: AuditDeclaration = {
+  route: 'POST /auth/logout',
+  success: { type: 'logout', details: (request) => ({ scope: (request.body as { scope?: string } | null)?.scope ?? 'session' }) },
+}
 
 /** Login and logout accept no body at all (Basic auth, a Bearer header); their fields are then all absent. */
 async function bodyMayBeEmpty(request: FastifyRequest): Promise<void> {
@@ -80,6 +104,7 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
   app.post(
     '/auth/register',
     {
+      config: { audit: REGISTER_AUDIT },
       schema: {
         summary: 'Create an account and start a session',
         tags: ['auth'],
@@ -97,6 +122,7 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
   app.post(
     '/auth/login',
     {
+      config: { audit: LOGIN_AUDIT },
       preValidation: bodyMayBeEmpty,
       schema: {
         summary: 'Log in by email or username and password (JSON body or HTTP Basic)',
@@ -117,6 +143,7 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
   app.post(
     '/auth/refresh',
     {
+      config: { audit: REFRESH_AUDIT },
       preValidation: bodyMayBeEmpty,
       schema: {
         summary: 'Exchange a refresh token for new tokens (the old one stops working)',
@@ -142,7 +169,7 @@ export async function authRoutes(fastify: FastifyInstance, { services }: { servi
   app.post(
     '/auth/logout',
     {
-      config: { rateLimit: false }, // RATE_LIMIT_AUTH covers register, login and refresh only
+      config: { rateLimit: false, audit: LOGOUT_AUDIT }, // RATE_LIMIT_AUTH covers register, login and refresh only
       preValidation: bodyMayBeEmpty,
       schema: {
         summary: 'End this session, or every session of the user with scope "all"',

@@ -25,6 +25,7 @@ export async function emailRoutes(fastify: FastifyInstance, { services }: { serv
   app.post(
     '/auth/email/verify/request',
     {
+      config: { audit: { success: { type: 'email.verification_requested' } } },
       onRequest: app.requireAuth(),
       schema: {
         summary: 'Send a verification link to the caller\'s address (or its pending new address)',
@@ -43,6 +44,13 @@ export async function emailRoutes(fastify: FastifyInstance, { services }: { serv
   app.post(
     '/auth/email/verify',
     {
+      config: {
+        audit: {
+          success: { type: 'email.verified' },
+          // user_exists: the address was taken meanwhile (a pending change)
+          failures: { email_token_invalid: { type: 'email.verify_failed' }, email_token_expired: { type: 'email.verify_failed' }, user_exists: { type: 'email.verify_failed' } },
+        },
+      },
       schema: {
         summary: 'Use a verification link: verifies the address, or completes a pending email change',
         tags,
@@ -61,6 +69,8 @@ export async function emailRoutes(fastify: FastifyInstance, { services }: { serv
   app.post(
     '/auth/password/forgot',
     {
+      // The event names no account: who asked for whom stays unknown.
+      config: { audit: { success: { type: 'password.reset_requested' } } },
       schema: {
         summary: 'Ask for a password reset link',
         description: 'The same 202, body and timing whether or not the account exists, is active or verified; a link goes only to an existing active account, at most RATE_LIMIT_EMAIL per address.',
@@ -78,6 +88,7 @@ export async function emailRoutes(fastify: FastifyInstance, { services }: { serv
   app.post(
     '/auth/password/reset',
     {
+      config: { audit: { success: { type: 'password.reset' }, failures: { email_token_invalid: { type: 'password.reset_failed' }, email_token_expired: { type: 'password.reset_failed' } } } },
       schema: {
         summary: 'Set a new password with a reset link',
         description: 'Marks the address verified, ends every session of the account at once and sends a "password changed" notice.',

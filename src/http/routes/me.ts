@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { clearAuthCookies } from '../plugins/cookies.js'
 import type { Services } from '../../services/index.js'
 import { AppError } from '../../errors.js'
+import { changedFields } from '../audit-events.js'
 import { noStore } from '../request-info.js'
 import { Email, Locale, Password, problems } from '../schemas/common.js'
 import { pickLocale } from '../../mail/templates/index.js'
@@ -51,6 +52,7 @@ export async function meRoutes(fastify: FastifyInstance, { services }: { service
   app.patch(
     '/auth/me',
     {
+      config: { audit: { success: { type: 'profile.updated', details: changedFields } } },
       onRequest: app.requireAuth(),
       schema: { summary: 'Edit the current user', tags: ['me'], security, body: ProfileBody, response: { 200: UserRef, ...problems(400, 401, 409, 413, 415) } },
     },
@@ -67,6 +69,7 @@ export async function meRoutes(fastify: FastifyInstance, { services }: { service
   app.put(
     '/auth/password',
     {
+      config: { audit: { success: { type: 'password.changed' }, failures: { invalid_credentials: { type: 'password.change_failed' } } } },
       onRequest: app.requireAuth({ fresh: true }),
       schema: {
         summary: 'Change the password (fresh token); ends every other session',
@@ -86,6 +89,7 @@ export async function meRoutes(fastify: FastifyInstance, { services }: { service
   app.delete(
     '/auth/me',
     {
+      config: { audit: { success: { type: 'account.deleted' } } },
       onRequest: app.requireAuth({ fresh: true }),
       schema: { summary: 'Delete the account (fresh token) and end its sessions', tags: ['me'], security, response: { 204: Type.Null(), ...problems(401, 409) } },
     },

@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { AuthenticationCredential } from '../schemas/passkey.js'
+import type { AuditDeclaration } from '../audit-events.js'
 import { fieldError } from '../../errors.js'
 import type { ChallengeAnswer } from '../../services/factors/challenge.js'
 import type { Services } from '../../services/index.js'
@@ -20,6 +21,20 @@ const ChallengeBody = Type.Object(
   { additionalProperties: false, description: 'The mfa_token and exactly one of `code`, `recovery_code`, `passkey`' },
 )
 
+/** Which kind of answer a challenge gave (a name, never the code). */
+function challengeMethod(request: FastifyRequest): Record<string, unknown> {
+  const body = (request.body as Record<string, unknown> | null) ?? {}
+  return { second_factor: body.code !== undefined ? 'totp' : body.recovery_code !== undefined ? 'recovery_code' : body.passkey !== undefined ? 'passkey' : 'none' }
+}
+
+const CHALLENGE_AUDIT: AuditDeclaration = {
+  success: { type: 'login.succeeded', details: challengeMethod },
+  failures: {
+    mfa_code_invalid: { type: 'mfa.challenge_failed', details: challengeMethod },
+    passkey_invalid: { type: 'mfa.challenge_failed', details: challengeMethod },
+  },
+}
+
 /** The one answer of the body; two or none is a validation failure. */
 function readAnswer(body: { code?: string; recovery_code?: string; passkey?: object }): ChallengeAnswer {
   const given = (['code', 'recovery_code', 'passkey'] as const).filter((name) => body[name] !== undefined)
@@ -35,6 +50,7 @@ export async function mfaChallengeRoutes(fastify: FastifyInstance, { services }:
   app.post(
     '/auth/mfa/challenge',
     {
+      config: { audit: CHALLENGE_AUDIT },
       schema: {
         summary: 'Finish a login that answered mfa_required: a TOTP code, a recovery code or a passkey',
         description:

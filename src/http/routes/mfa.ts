@@ -41,6 +41,7 @@ export async function mfaRoutes(fastify: FastifyInstance, { services }: { servic
   app.post(
     '/auth/mfa/totp',
     {
+      config: { audit: { success: { type: 'mfa.totp_enrolment_started' } } },
       onRequest: app.requireAuth({ fresh: true, enrollment: true }),
       schema: {
         summary: 'Start a TOTP enrolment (fresh token); replaces an unconfirmed one',
@@ -58,6 +59,7 @@ export async function mfaRoutes(fastify: FastifyInstance, { services }: { servic
   app.post(
     '/auth/mfa/totp/confirm',
     {
+      config: { audit: { success: { type: 'mfa.totp_enabled' }, failures: { mfa_code_invalid: { type: 'mfa.totp_confirm_failed' } } } },
       onRequest: app.requireAuth({ enrollment: true }),
       schema: {
         summary: 'Enable TOTP with a first code; answers the 10 recovery codes, once',
@@ -74,6 +76,7 @@ export async function mfaRoutes(fastify: FastifyInstance, { services }: { servic
   app.delete(
     '/auth/mfa/totp',
     {
+      config: { audit: { success: { type: 'mfa.totp_disabled' } } },
       onRequest: app.requireAuth({ fresh: true, enrollment: true }),
       schema: { summary: 'Remove TOTP and its recovery codes (fresh token)', tags, security, response: { 204: Type.Null(), ...problems(401, 404) } },
     },
@@ -86,6 +89,7 @@ export async function mfaRoutes(fastify: FastifyInstance, { services }: { servic
   app.post(
     '/auth/mfa/recovery-codes',
     {
+      config: { audit: { success: { type: 'mfa.recovery_codes_replaced' } } },
       onRequest: app.requireAuth({ fresh: true }),
       schema: { summary: 'Replace every recovery code (fresh token)', tags, security, response: { 200: RecoveryCodes, ...problems(401, 403, 404) } },
     },

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import { Type } from 'typebox'
 import type { Services } from '../../services/index.js'
+import type { AuditDeclaration } from '../audit-events.js'
 import { clientInfo, noStore } from '../request-info.js'
 import { IdParams, problems } from '../schemas/common.js'
 import { AuthenticationCredential, CreationOptions, Passkey, PasskeyName, RegistrationCredential, RequestOptions, toPasskeyWire } from '../schemas/passkey.js'
@@ -21,6 +22,14 @@ const LoginBody = Type.Object({ credential: AuthenticationCredential }, { additi
 /** The option endpoints take `{}`; an empty body is the same. */
 async function bodyMayBeEmpty(request: FastifyRequest): Promise<void> {
   request.body ??= {}
+}
+
+const passkeyMethod = () => ({ method: 'passkey' })
+
+/** A passkey sign-in is a login: the same events as a password's, marked with its method. */
+const PASSKEY_LOGIN_AUDIT: AuditDeclaration = {
+  success: { type: 'login.succeeded', details: passkeyMethod },
+  failures: { passkey_invalid: { type: 'login.failed', details: passkeyMethod }, account_disabled: { type: 'login.failed', details: passkeyMethod } },
 }
 
 /** simplewebauthn's types want `clientExtensionResults`; a client may leave it out. */
@@ -62,6 +71,7 @@ export async function passkeyRoutes(fastify: FastifyInstance, { services }: { se
   app.post(
     '/auth/passkeys',
     {
+      config: { audit: { success: { type: 'passkey.added' }, failures: { passkey_invalid: { type: 'passkey.add_failed' } } } },
       onRequest: app.requireAuth({ enrollment: true }),
       schema: {
         summary: 'Register a passkey: the answer to the creation options',
@@ -98,7 +108,7 @@ export async function passkeyRoutes(fastify: FastifyInstance, { services }: { se
     '/auth/passkeys/:id',
     {
       onRequest: app.requireAuth(),
-      config: { rateLimit: false },
+      config: { rateLimit: false, audit: { success: { type: 'passkey.renamed' } } },
       schema: { summary: 'Rename one of your passkeys', tags, security, params: IdParams, body: RenameBody, response: { 200: Passkey, ...problems(400, 401, 404, 413, 415) } },
     },
     async (request) => {
@@ -112,7 +122,7 @@ export async function passkeyRoutes(fastify: FastifyInstance, { services }: { se
     '/auth/passkeys/:id',
     {
       onRequest: app.requireAuth({ fresh: true }),
-      config: { rateLimit: false },
+      config: { rateLimit: false, audit: { success: { type: 'passkey.removed' } } },
       schema: { summary: 'Remove one of your passkeys (fresh token)', tags, security, params: IdParams, response: { 204: Type.Null(), ...problems(400, 401, 404) } },
     },
     async (request, reply) => {
@@ -145,6 +155,7 @@ export async function passkeyRoutes(fastify: FastifyInstance, { services }: { se
   app.post(
     '/auth/passkeys/login',
     {
+      config: { audit: PASSKEY_LOGIN_AUDIT },
       schema: {
         summary: 'Sign in with a passkey: the answer to the request options',
         description: 'User verification is required; the token is fresh and carries `amr: ["hwk", "user"]` (two factors). Any response that does not verify (unknown or removed credential, origin, RP ID, challenge, signature, counter) is 400 `passkey_invalid`, and counts toward `LOGIN_FAILURE_LIMIT` for its account when the account is known.',

@@ -57,6 +57,7 @@ export async function sessionRoutes(fastify: FastifyInstance, { services }: { se
   app.delete(
     '/auth/sessions/:id',
     {
+      config: { audit: { success: { type: 'session.ended', details: (request) => ({ session_id: (request.params as { id: string }).id }) } } },
       onRequest: app.requireAuth(),
       schema: {
         summary: 'End one of your sessions',
