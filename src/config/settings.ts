@@ -135,6 +135,11 @@ export const SETTINGS = {
   webauthnRpName: { name: 'WEBAUTHN_RP_NAME', default: 'Tessera', parse: text, doc: 'the name a browser shows when it creates a passkey' },
 } as const satisfies { readonly [F in keyof TableValues]: Setting<TableValues[F]> }
 
+/** The default as the docs show it: the row's rule or unset behaviour, else the value in backticks. */
+export function documentedDefault(row: Setting): string {
+  return row.shown ?? (row.default === undefined ? 'unset' : `\`${row.default}\``)
+}
+
 /** Runs every row in order: the variable, or its default when it is unset or empty, through its parser. */
 export function readSettings(env: Env): TableValues {
   const values: Record<string, unknown> = {}

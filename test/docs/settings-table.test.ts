@@ -6,16 +6,11 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { SETTINGS, type Setting } from '../../src/config/settings.js'
+import { documentedDefault, SETTINGS, type Setting } from '../../src/config/settings.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const ROWS: Setting[] = Object.values(SETTINGS)
 const BY_NAME = new Map(ROWS.map((row) => [row.name, row]))
-
-/** The default column as the docs write it: the rule or the unset behaviour, else the value in backticks. */
-function shownDefault(row: Setting): string {
-  return row.shown ?? (row.default === undefined ? 'unset' : `\`${row.default}\``)
-}
 
 interface DocRow {
   line: number
@@ -91,8 +86,8 @@ describe("the README's settings table", () => {
 
   it('gives each variable the default of the code', () => {
     const wrong = listed
-      .filter((row) => BY_NAME.has(row.name) && row.default !== shownDefault(BY_NAME.get(row.name)!))
-      .map((row) => `${row.name} (README.md:${row.line}): README says ${row.default}, the code ${shownDefault(BY_NAME.get(row.name)!)}`)
+      .filter((row) => BY_NAME.has(row.name) && row.default !== documentedDefault(BY_NAME.get(row.name)!))
+      .map((row) => `${row.name} (README.md:${row.line}): README says ${row.default}, the code ${documentedDefault(BY_NAME.get(row.name)!)}`)
     assert.deepEqual(wrong, [])
   })
 })
@@ -110,8 +105,8 @@ describe('the settings tables of docs/*.md', () => {
         const setting = BY_NAME.get(row.name)
         // A doc may add a note after the default: `10` (1–100).
         if (setting === undefined) wrong.push(`${row.name} (docs/${file}:${row.line}): not a setting`)
-        else if (row.default !== shownDefault(setting) && !row.default.startsWith(`${shownDefault(setting)} (`)) {
-          wrong.push(`${row.name} (docs/${file}:${row.line}): the doc says ${row.default}, the code ${shownDefault(setting)}`)
+        else if (row.default !== documentedDefault(setting) && !row.default.startsWith(`${documentedDefault(setting)} (`)) {
+          wrong.push(`${row.name} (docs/${file}:${row.line}): the doc says ${row.default}, the code ${documentedDefault(setting)}`)
         }
       }
       assert.deepEqual(wrong, [])
