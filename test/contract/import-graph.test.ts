@@ -182,9 +182,10 @@ const RULES: Rule[] = [
     refuses: ours,
   },
   {
-    name: 'config.ts (read by every layer) imports only domain/, key-formats/ and the compatibility profile tables',
-    from: under('src/config.ts'),
-    refuses: (edge) => ours(edge) && !under('src/domain/', 'src/key-formats/', ...COMPAT_TABLES)(edge.to),
+    // config.ts re-exports config/ (the settings table, its parsers, loadConfig): one layer, one rule.
+    name: 'config.ts and config/ (read by every layer) import only each other, domain/, key-formats/ and the compatibility profile tables',
+    from: under('src/config.ts', 'src/config/'),
+    refuses: (edge) => ours(edge) && !under('src/config.ts', 'src/config/', 'src/domain/', 'src/key-formats/', ...COMPAT_TABLES)(edge.to),
   },
   {
     name: 'the compatibility profile tables (data, read by config.ts) import nothing of ours but each other',
