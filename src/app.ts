@@ -6,7 +6,7 @@ import { rewriteCompatUrl } from './http/compat-aliases.js'
 import { COMPAT_PROFILES } from './compat/profiles.js'
 import { createProfileRewrite } from './compat/router.js'
 import { BODY_LIMIT } from './http/plugins/body-guards.js'
-import { openapiPlugin, registerDocs } from './http/plugins/openapi.js'
+import { apiDocsPlugin, openapiPlugin } from './http/plugins/openapi.js'
 import { apiSecurityHeaders, securityHeadersPlugin } from './http/plugins/security-headers.js'
 import { createClientErrorHandler, createFrameworkErrorHandler, hostHeaderProblem } from './http/transport-errors.js'
 import { tesseraPlugin } from './plugin.js'
@@ -160,6 +160,6 @@ export async function buildAppWithServices(options: BuildAppOptions): Promise<{ 
   app.addHook('onRequest', (request, _reply, done) => done(hostHeaderProblem(request.raw)))
   await app.register(openapiPlugin, { authCookies: config.authCookies })
   await app.register(tesseraPlugin, { services })
-  await registerDocs(app)
+  await app.register(apiDocsPlugin)
   return { app, services }
 }

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Services } from './services/index.js'
-import { registerAuthRateLimit } from './http/plugins/auth-rate-limit.js'
+import { authRateLimitPlugin } from './http/plugins/auth-rate-limit.js'
 import { auditPlugin } from './http/plugins/audit.js'
 import { authenticatePlugin } from './http/plugins/authenticate.js'
 import { bodyGuardsPlugin } from './http/plugins/body-guards.js'
@@ -76,7 +76,7 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
       scope.setValidatorCompiler(createValidatorCompiler())
       await scope.register(bodyGuardsPlugin)
       await scope.register(async function rateLimited(limited: FastifyInstance) {
-        await registerAuthRateLimit(limited, services.config.rateLimitAuth, services.redis)
+        await limited.register(authRateLimitPlugin, { rule: services.config.rateLimitAuth, redis: services.redis })
         await limited.register(authRoutes, { services })
         await limited.register(mfaChallengeRoutes, { services })
         await limited.register(emailRoutes, { services })

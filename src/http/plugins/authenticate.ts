@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js'
 import { hasTwoFactors, type AuthContext } from '../../services/access-tokens.js'
 import type { Services } from '../../services/index.js'
 import { readCredential } from '../credential-source.js'
-import { assertCsrfToken, isStateChanging, precheckCsrf } from './csrf.js'
+import { assertCsrfToken, isStateChanging, precheckCsrf } from '../csrf.js'
 
 export interface RequireAuthOptions {
   /** The caller must hold this role (e.g. `'admin'`). */
