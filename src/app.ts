@@ -6,7 +6,7 @@ import { rewriteCompatUrl } from './http/compat-aliases.js'
 import { COMPAT_PROFILES } from './compat/profiles.js'
 import { createProfileRewrite } from './compat/router.js'
 import { BODY_LIMIT } from './http/plugins/body-guards.js'
-import { openapiPlugin, registerDocs } from './http/plugins/openapi.js'
+import { apiDocsPlugin, openapiPlugin } from './http/plugins/openapi.js'
 import { apiSecurityHeaders, securityHeadersPlugin } from './http/plugins/security-headers.js'
 import { createClientErrorHandler, createFrameworkErrorHandler, hostHeaderProblem } from './http/transport-errors.js'
 import { tesseraPlugin } from './plugin.js'
@@ -26,6 +26,16 @@ export interface BuildAppOptions extends ServiceDeps {
   connectionsCheckingInterval?: number
 }
 
+/** Fastify's `rewriteUrl` for the compatibility settings, or nothing when both are off. */
+function compatRewrite(config: Config): { rewriteUrl?: (request: { method?: string; url?: string }) => string } {
+  const profile = config.compatProfile === undefined ? undefined : COMPAT_PROFILES[config.compatProfile]
+  const byProfile = profile ? createProfileRewrite(profile) : undefined
+  if (!byProfile && !config.compatRoutes) return {}
+  return {
+    rewriteUrl: (request) => byProfile?.(request) ?? (config.compatRoutes ? rewriteCompatUrl(request) : (request.url ?? '/')),
+  }
+}
+
 /**
  * The whole Tessera server as a Fastify instance, ready to `listen()` or to
  * `inject()`. Never listens by itself. Add your own routes before `ready()`.
@@ -37,17 +47,15 @@ export interface BuildAppOptions extends ServiceDeps {
  * await app.listen({ port: 3000 })
  * ```
  */
-/** Fastify's `rewriteUrl` for the compatibility settings, or nothing when both are off. */
-function compatRewrite(config: Config): { rewriteUrl?: (request: { method?: string; url?: string }) => string } {
-  const profile = config.compatProfile === undefined ? undefined : COMPAT_PROFILES[config.compatProfile]
-  const byProfile = profile ? createProfileRewrite(profile) : undefined
-  if (!byProfile && !config.compatRoutes) return {}
-  return {
-    rewriteUrl: (request) => byProfile?.(request) ?? (config.compatRoutes ? rewriteCompatUrl(request) : (request.url ?? '/')),
-  }
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  return (await buildAppWithServices(options)).app
 }
 
-export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+/**
+ * buildApp(), also handing back the services it wired: for start.ts (the admin bootstrap), which
+ * is Tessera's own code and so uses the services, not the host's `app.tessera`. Not exported by index.ts.
+ */
+export async function buildAppWithServices(options: BuildAppOptions): Promise<{ app: FastifyInstance; services: Services }> {
   const { config } = options
   const storage = options.storage ?? (await openStorage(config.databaseUrl, config))
   let services: Services
@@ -152,6 +160,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onRequest', (request, _reply, done) => done(hostHeaderProblem(request.raw)))
   await app.register(openapiPlugin, { authCookies: config.authCookies })
   await app.register(tesseraPlugin, { services })
-  await registerDocs(app)
-  return app
+  await app.register(apiDocsPlugin)
+  return { app, services }
 }

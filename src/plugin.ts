@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Services } from './services/index.js'
-import { registerAuthRateLimit } from './http/plugins/auth-rate-limit.js'
+import { authRateLimitPlugin } from './http/plugins/auth-rate-limit.js'
 import { auditPlugin } from './http/plugins/audit.js'
 import { authenticatePlugin } from './http/plugins/authenticate.js'
 import { bodyGuardsPlugin } from './http/plugins/body-guards.js'
@@ -30,6 +30,7 @@ import { wellKnownRoutes } from './http/routes/well-known.js'
 import { ProblemSchema } from './http/schemas/common.js'
 import { TokenResponse } from './http/schemas/token-response.js'
 import { User } from './http/schemas/user.js'
+import { createTesseraApi, type TesseraApi } from './http/tessera-api.js'
 import { createValidatorCompiler } from './http/validation.js'
 
 export interface TesseraPluginOptions {
@@ -38,8 +39,12 @@ export interface TesseraPluginOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Tessera's services, for routes of your own that need more than `requireAuth`. */
-    tessera: Services
+    /**
+     * Users, sessions, token verification and the audit log, for routes of your own that need
+     * more than `requireAuth` (src/http/tessera-api.ts). Not the services themselves: Tessera's
+     * own routes get those from the plugin's options.
+     */
+    tessera: TesseraApi
   }
 }
 
@@ -56,7 +61,7 @@ declare module 'fastify' {
  */
 export const tesseraPlugin = fp<TesseraPluginOptions>(
   async (app, { services }) => {
-    app.decorate('tessera', services)
+    app.decorate('tessera', createTesseraApi(services))
     app.addSchema(ProblemSchema)
     app.addSchema(User)
     app.addSchema(TokenResponse)
@@ -71,7 +76,7 @@ export const tesseraPlugin = fp<TesseraPluginOptions>(
       scope.setValidatorCompiler(createValidatorCompiler())
       await scope.register(bodyGuardsPlugin)
       await scope.register(async function rateLimited(limited: FastifyInstance) {
-        await registerAuthRateLimit(limited, services.config.rateLimitAuth, services.redis)
+        await limited.register(authRateLimitPlugin, { rule: services.config.rateLimitAuth, redis: services.redis })
         await limited.register(authRoutes, { services })
         await limited.register(mfaChallengeRoutes, { services })
         await limited.register(emailRoutes, { services })

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { buildApp, type BuildAppOptions } from './app.js'
+import { buildAppWithServices, type BuildAppOptions } from './app.js'
 import type { Config } from './config.js'
 import { COMPAT_PROFILES } from './compat/profiles.js'
 
@@ -23,10 +23,10 @@ export interface StartOptions extends BuildAppOptions {
  */
 export async function startApp(options: StartOptions): Promise<{ app: FastifyInstance; url: string }> {
   const { config } = options
-  const app = await buildApp(options)
+  const { app, services } = await buildAppWithServices(options)
   try {
     // Workers 2..N leave the bootstrap to worker 1 and have nothing to say about it.
-    const bootstrap = options.bootstrapAdmin === false ? 'another-process' : await app.tessera.users.bootstrapAdmin()
+    const bootstrap = options.bootstrapAdmin === false ? 'another-process' : await services.users.bootstrapAdmin()
     if (bootstrap === 'created') app.log.info({ email: config.adminEmail }, 'admin account created from ADMIN_EMAIL')
     if (bootstrap === 'email-taken') {
       app.log.warn({ email: config.adminEmail }, 'ADMIN_EMAIL belongs to an existing non-admin account; not promoted')

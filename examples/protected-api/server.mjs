@@ -5,7 +5,7 @@
 //
 //   GET /secret          any logged-in user
 //   GET /forecast/:date  any logged-in user; :date must be a real YYYY-MM-DD date
-//   GET /reports         admins only, and only with a token from a password login
+//   GET /reports         admins only, and only with a token from a password login (audited)
 //
 // and, at /app/, the single-page app of examples/spa with the built client at /app/client/
 // (start with AUTH_COOKIES=on for its cookie mode; /app/?mode=tokens works either way).
@@ -95,6 +95,8 @@ export function addRoutes(app) {
 
   app.get('/reports', { onRequest: app.requireAuth({ role: 'admin', fresh: true }) }, async (request) => {
     const auth = /** @type {AuthContext} */ (request.auth)
+    // An event of this app's own in Tessera's audit log, read with the others at GET /admin/audit.
+    app.tessera.audit.record({ type: 'reports.viewed', actorId: auth.userId, ip: request.ip, requestId: request.id })
     return { generated_for: auth.userId, reports: [{ name: 'signups-weekly', rows: 0 }] }
   })
 }

@@ -12,7 +12,7 @@ import type { SettingQueries } from '../storage/settings.js'
  * - it stays the same for the session's whole life, across refreshes, so two
  *   tabs never race over it.
  *
- * The HTTP layer decides when a request needs one (http/plugins/csrf.ts).
+ * The HTTP layer decides when a request needs one (http/csrf.ts).
  */
 export interface CsrfTokens {
   /** The token of a session, sent to the browser in a script-readable cookie. */

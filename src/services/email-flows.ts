@@ -11,13 +11,13 @@ import { createUserQueries, UniqueViolation, type UserRecord } from '../storage/
 import { rateKey, type AccountMail } from './account-mail.js'
 import { findLiveToken, newToken, TOKEN_PURPOSES, useToken, voidAllTokens } from './one-time-tokens.js'
 import type { PasswordHasher } from './passwords.js'
-import type { SessionService } from './sessions.js'
+import type { Sessions } from './sessions.js'
 
 /**
  * The flows of accounts over email (issue 16): verify an address, forget and reset a password,
  * confirm an address change. Each change and the mail it causes are one transaction.
  */
-export function createEmailFlows(deps: { config: Config; storage: Storage; passwords: PasswordHasher; sessions: SessionService; mail: AccountMail; now: () => number }) {
+export function createEmailFlows(deps: { config: Config; storage: Storage; passwords: PasswordHasher; sessions: Sessions; mail: AccountMail; now: () => number }) {
   const { config, storage, passwords, sessions, mail, now } = deps
 
   /** One transaction, retried on a transient conflict (a deadlock, SQLite busy). */

@@ -6,7 +6,7 @@ import { loadEncryptionKey } from './keys/jwe-key.js'
 import { createAuditLog, type AuditLog } from './audit.js'
 import { createKeyRing, type KeyRing } from './keys/keyring.js'
 import { pruneExpiredKeys } from './keys/key-store.js'
-import { createSigningKeyService, type SigningKeyService } from './keys/signing-keys.js'
+import { createSigningKeys, type SigningKeys } from './keys/signing-keys.js'
 import type { JwksDocument } from './keys/keys.js'
 import { createCsrfTokens, loadCsrfKey, type CsrfTokens } from './csrf.js'
 import { createMfaChallenge, type MfaChallenge, type PasskeyAnswerVerifier } from './factors/challenge.js'
@@ -20,8 +20,8 @@ import { chooseRevocationBroadcast } from './revocation/choose-broadcast.js'
 import { createPasswordHasher, type Argon2Cost, type PasswordHasher } from './passwords.js'
 import { createRevocationList, type RevocationList } from './revocation/list.js'
 import { loadSuccessorKey } from './refresh-tokens.js'
-import { createSessionService, type SessionService } from './sessions.js'
-import { createUserService, type UserService } from './users.js'
+import { createSessions, type Sessions } from './sessions.js'
+import { createUsers, type Users } from './users.js'
 import { appNameOf, createAccountMail } from './account-mail.js'
 import { createEmailFlows, type EmailFlows } from './email-flows.js'
 import { createMailSender, type MailSender } from '../mail/sender.js'
@@ -31,7 +31,7 @@ import { createMailTransport, type MailLog } from '../mail/transports.js'
 import { emailTokenQueries, mailRateQueries } from '../storage/email-tokens.js'
 import { createPasskeyLogin, type PasskeyLogin } from './factors/passkey-login.js'
 import { createPasskeyAssertions, passkeyAnswerVerifier, type PasskeyAssertions } from './factors/passkey-sign-in.js'
-import { createPasskeyService, type PasskeyService } from './factors/passkeys.js'
+import { createPasskeys, type Passkeys } from './factors/passkeys.js'
 import { createWebauthnChallenges } from './factors/webauthn-challenges.js'
 
 export interface Services {
@@ -40,15 +40,15 @@ export interface Services {
   passwords: PasswordHasher
   accessTokens: AccessTokens
   revocation: RevocationList
-  sessions: SessionService
-  users: UserService
+  sessions: Sessions
+  users: Users
   login: Login
   /** The second step of a login with a second factor (issue 18). */
   mfa: MfaChallenge
   /** A user's own TOTP factor and recovery codes; the admin reset. */
   totp: TotpEnrolment
   /** A user's passkeys: registration, listing, renaming, removal (docs/passkeys.md). */
-  passkeys: PasskeyService
+  passkeys: Passkeys
   /** Passkey assertions: request options, and verifying one (sign-in or a login's second step). */
   passkeyAssertions: PasskeyAssertions
   /** Usernameless sign-in with a passkey. */
@@ -58,7 +58,7 @@ export interface Services {
   /** The signing keys: the active one, and retired ones still verifying. */
   keys: KeyRing
   /** Listing, generating and rotating keys (CLI and /admin/keys). */
-  signingKeys: SigningKeyService
+  signingKeys: SigningKeys
   /** The JWKS as it stands now (it follows rotations). */
   readonly jwks: JwksDocument
   /** CSRF tokens of cookie-authenticated browser sessions (AUTH_COOKIES). */
@@ -131,11 +131,11 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   await revocation.start()
   const passwords = createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit, cost: deps.passwordHashCost })
   const accessTokens = await createAccessTokens({ config, keys, encryption, revocation, now })
-  const sessions = createSessionService({ config, storage, accessTokens, revocation, successorKey: await loadSuccessorKey(storage.settings), now })
+  const sessions = createSessions({ config, storage, accessTokens, revocation, successorKey: await loadSuccessorKey(storage.settings), now })
   const mailTemplates = loadTemplatesOrExplain(config.mailTemplatesDir)
   const accountMail = createAccountMail({ config, now })
   const email = createEmailFlows({ config, storage, passwords, sessions, mail: accountMail, now })
-  const users = createUserService({ config, storage, passwords, sessions, mail: accountMail, emailFlows: email, now })
+  const users = createUsers({ config, storage, passwords, sessions, mail: accountMail, emailFlows: email, now })
   const outbox = createOutboxQueue(storage.db)
   const log = deps.log ?? SILENT_LOG
   const mailSender = deps.sendMail
@@ -162,7 +162,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
   const login = createLogin({ storage, passwords, failures, sessions, mfa, requireVerifiedEmail: config.emailVerification === 'required', now })
   const audit = createAuditLog({ storage, retentionSeconds: config.auditRetention, now, onError })
   const csrf = createCsrfTokens(await loadCsrfKey(storage.settings))
-  const passkeys = createPasskeyService({ webauthn: config.webauthn, storage, challenges, now })
+  const passkeys = createPasskeys({ webauthn: config.webauthn, storage, challenges, now })
   const passkeyLogin = createPasskeyLogin({ storage, assertions: passkeyAssertions, sessions, now })
 
   const retentionMs = (config.accessTokenTtl + config.jwtLeeway) * 1000
@@ -200,7 +200,7 @@ export async function createServices(config: Config, storage: Storage, deps: Ser
     passkeyLogin,
     audit,
     keys,
-    signingKeys: createSigningKeyService({ config, storage, now, keys }),
+    signingKeys: createSigningKeys({ config, storage, now, keys }),
     get jwks() {
       return keys.jwks()
     },

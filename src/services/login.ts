@@ -4,7 +4,7 @@ import type { Storage } from '../storage/index.js'
 import type { MfaChallenge } from './factors/challenge.js'
 import type { LoginFailures } from './login-failures.js'
 import type { PasswordHasher } from './passwords.js'
-import { PASSWORD_AMR, type ClientInfo, type IssuedTokens, type SessionService } from './sessions.js'
+import { PASSWORD_AMR, type ClientInfo, type IssuedTokens, type Sessions } from './sessions.js'
 
 /** Exactly one of `email` or `username`, as the body or the Basic header gave it. */
 export interface LoginCredentials {
@@ -26,7 +26,7 @@ export function createLogin(deps: {
   storage: Storage
   passwords: PasswordHasher
   failures: LoginFailures
-  sessions: SessionService
+  sessions: Sessions
   /** The second step (issue 18): whether this account needs a second factor or must enrol one. */
   mfa: MfaChallenge
   /** EMAIL_VERIFICATION=required: a correct password on an unverified address is refused (issue 16). */

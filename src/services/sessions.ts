@@ -45,7 +45,7 @@ export interface SessionStart {
   scope?: SessionScope | null
 }
 
-export interface SessionService {
+export interface Sessions {
   /**
    * Starts a session for a user who just proved who they are. The one place `amr` enters:
    * every later token of the session (refreshes) carries the same `amr`, with `fresh` false.
@@ -72,7 +72,7 @@ const USER_AGENT_MAX = 512
  */
 const MAX_CHAIN_WALK = 16
 
-export function createSessionService(deps: {
+export function createSessions(deps: {
   config: Config
   storage: Storage
   accessTokens: AccessTokens
@@ -80,7 +80,7 @@ export function createSessionService(deps: {
   /** Derives each successor's secret from its predecessor's (refresh-tokens.ts, `loadSuccessorKey`). */
   successorKey: Uint8Array
   now: () => number
-}): SessionService {
+}): Sessions {
   const { config, storage, accessTokens, revocation, successorKey, now } = deps
   const refreshTtlMs = config.refreshTokenTtl * 1000
 

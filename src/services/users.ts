@@ -8,7 +8,7 @@ import type { AuthContext } from './access-tokens.js'
 import { mustHaveSecondFactor } from './factors/policy.js'
 import type { PasswordHasher } from './passwords.js'
 import { emailProblem, fullNameProblem, normalizeEmail, normalizeFullName, normalizeUsername, passwordProblem, usernameKey, usernameProblem } from '../domain/identifiers.js'
-import { PASSWORD_AMR, type ClientInfo, type IssuedTokens, type SessionService } from './sessions.js'
+import { PASSWORD_AMR, type ClientInfo, type IssuedTokens, type Sessions } from './sessions.js'
 import type { Kysely } from 'kysely'
 import type { Database } from '../storage/database.js'
 import { withConflictRetry } from '../storage/conflicts.js'
@@ -78,11 +78,11 @@ export function isActiveAdmin(user: Pick<UserRecord, 'roles' | 'active'>): boole
  * hashing, the last-admin guard, and revoking every token of a user whose
  * password, roles or status changed.
  */
-export function createUserService(deps: {
+export function createUsers(deps: {
   config: Config
   storage: Storage
   passwords: PasswordHasher
-  sessions: SessionService
+  sessions: Sessions
   /** What account changes put in the mail outbox (issue 16), in their own transaction. */
   mail: AccountMail
   emailFlows: EmailFlows
@@ -280,4 +280,4 @@ function sameRoles(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((role) => b.includes(role))
 }
 
-export type UserService = ReturnType<typeof createUserService>
+export type Users = ReturnType<typeof createUsers>

@@ -123,6 +123,17 @@ describe('the protected-api example', () => {
       assert.equal(response.body.generated_for, admin.user.id)
     })
 
+    it('records each call as a reports.viewed event through app.tessera.audit, read at GET /admin/audit', async () => {
+      const admin = await login(server.url, adminEmail, adminPassword)
+      const response = await api(server.url, '/reports', { token: admin.accessToken })
+      assert.equal(response.status, 200)
+      const audit = await api(server.url, '/admin/audit?type=reports.viewed', { token: admin.accessToken })
+      assert.equal(audit.status, 200, audit.text)
+      const event = audit.body.data.find((row: { request_id: string }) => row.request_id === response.headers.get('x-request-id'))
+      assert.ok(event, audit.text)
+      assert.equal(event.actor_id, admin.user.id)
+    })
+
     it('as an admin with a refreshed (non-fresh) token is 401 fresh_token_required', async () => {
       const admin = await login(server.url, adminEmail, adminPassword)
       const refreshed = await api(server.url, '/auth/refresh', { body: { refresh_token: admin.refreshToken } })

@@ -2,7 +2,7 @@ import { createAuditLog, type AuditLog } from '../../services/audit.js'
 import { toKeyWire } from '../../http/schemas/signing-key.js'
 import { openStorage } from '../../storage/index.js'
 import type { KeyInfo } from '../../services/keys/key-store.js'
-import { createSigningKeyService, type SigningKeyService } from '../../services/keys/signing-keys.js'
+import { createSigningKeys, type SigningKeys } from '../../services/keys/signing-keys.js'
 import { configFrom, type CommandContext } from '../command.js'
 import { row } from '../output.js'
 
@@ -12,7 +12,7 @@ import { row } from '../output.js'
  * password hashing or the revocation poll. A running server learns of the
  * change from its one-second poll.
  */
-export async function withKeyService<T>(context: CommandContext, work: (keys: SigningKeyService, audit: AuditLog) => Promise<T>): Promise<T> {
+export async function withSigningKeys<T>(context: CommandContext, work: (keys: SigningKeys, audit: AuditLog) => Promise<T>): Promise<T> {
   const config = configFrom(context)
   const storage = await openStorage(config.databaseUrl, config)
   const audit = createAuditLog({
@@ -22,7 +22,7 @@ export async function withKeyService<T>(context: CommandContext, work: (keys: Si
     onError: (error) => context.output.notice(`warning: could not write the audit event: ${error instanceof Error ? error.message : String(error)}`),
   })
   try {
-    return await work(createSigningKeyService({ config, storage, now: Date.now }), audit)
+    return await work(createSigningKeys({ config, storage, now: Date.now }), audit)
   } finally {
     await audit.stop() // writes the command's events before the database closes
     await storage.close()

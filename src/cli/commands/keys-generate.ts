@@ -1,5 +1,5 @@
 import type { Command } from '../command.js'
-import { keyDocument, keyLine, withKeyService } from './keys-common.js'
+import { keyDocument, keyLine, withSigningKeys } from './keys-common.js'
 
 export const keysGenerateCommand: Command = {
   name: 'keys generate',
@@ -15,7 +15,7 @@ Refused (exit 1) when JWT_SECRET or JWT_PRIVATE_KEY_FILE pins the key.
 With --json: { created: true|false, key: {...} }.`,
   options: {},
   async run(context) {
-    return withKeyService(context, async (keys) => {
+    return withSigningKeys(context, async (keys) => {
       const { created, key } = await keys.generate()
       context.output.result({ created, key: keyDocument(key) }, [keyLine(key)])
       return 0

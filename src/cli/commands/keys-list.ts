@@ -1,5 +1,5 @@
 import type { Command } from '../command.js'
-import { keyDocument, keyLine, withKeyService } from './keys-common.js'
+import { keyDocument, keyLine, withSigningKeys } from './keys-common.js'
 
 export const keysListCommand: Command = {
   name: 'keys list',
@@ -14,7 +14,7 @@ With JWT_SECRET or JWT_PRIVATE_KEY_FILE set, shows that pinned key alone.
 With --json, prints { data: [...] } as GET /admin/keys does.`,
   options: {},
   async run(context) {
-    return withKeyService(context, async (keys) => {
+    return withSigningKeys(context, async (keys) => {
       const list = await keys.list()
       context.output.result({ data: list.map(keyDocument) }, list.map(keyLine))
       return 0

@@ -1,5 +1,5 @@
 import type { Command } from '../command.js'
-import { keyDocument, keyLine, withKeyService } from './keys-common.js'
+import { keyDocument, keyLine, withSigningKeys } from './keys-common.js'
 
 export const keysRotateCommand: Command = {
   name: 'keys rotate',
@@ -16,7 +16,7 @@ Refused (exit 1) when JWT_SECRET or JWT_PRIVATE_KEY_FILE pins the key; unset
 it to move to keys kept in the database (see docs/keys.md).`,
   options: {},
   async run(context) {
-    return withKeyService(context, async (keys, audit) => {
+    return withSigningKeys(context, async (keys, audit) => {
       const key = await keys.rotate()
       audit.record({ type: 'admin.key_rotated', details: { via: 'cli', kid: key.kid } })
       context.output.result(keyDocument(key), [keyLine(key)])

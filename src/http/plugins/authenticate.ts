@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js'
 import { hasTwoFactors, type AuthContext } from '../../services/access-tokens.js'
 import type { Services } from '../../services/index.js'
 import { readCredential } from '../credential-source.js'
-import { assertCsrfToken, isStateChanging, precheckCsrf } from './csrf.js'
+import { assertCsrfToken, isStateChanging, precheckCsrf } from '../csrf.js'
 
 export interface RequireAuthOptions {
   /** The caller must hold this role (e.g. `'admin'`). */
@@ -39,7 +39,7 @@ declare module 'fastify' {
 const OPTION_KEYS = new Set(['role', 'fresh', 'mfa', 'enrollment'])
 
 /** Checks options once, when the hook is made, not on every request (as hono's `jwt()` does). */
-function assertRequireAuthOptions(options: RequireAuthOptions): void {
+export function assertRequireAuthOptions(options: RequireAuthOptions): void {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) throw new TypeError(`requireAuth: unknown option "${key}"`)
   }
@@ -91,6 +91,14 @@ async function authenticateToken(
 
 function admit(request: FastifyRequest, auth: AuthContext, options: RequireAuthOptions): AuthContext {
   request.auth = auth
+  return assertAdmitted(auth, options)
+}
+
+/**
+ * What `requireAuth(options)` asks of a verified token, in this order (the order of the codes a
+ * client can see). Shared with `app.tessera.verifyAccessToken`, so both refuse alike.
+ */
+export function assertAdmitted(auth: AuthContext, options: RequireAuthOptions): AuthContext {
   if (auth.scope === 'mfa_enrollment' && !options.enrollment) throw new AppError('mfa_enrollment_required', 'This account must enrol a second factor first (POST /auth/mfa/totp)')
   if (options.fresh && !auth.fresh) throw new AppError('fresh_token_required', 'This action needs a token from a password login')
   if (options.mfa && !hasTwoFactors(auth.amr)) throw new AppError('mfa_required', 'This action needs a login with a second factor')

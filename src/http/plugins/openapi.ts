@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import type { FastifyInstance } from 'fastify'
 import { DOCS_CSP } from './security-headers.js'
 
 type Operation = { security?: Array<Record<string, string[]>>; description?: string; responses?: Record<string, unknown> }
@@ -117,8 +116,11 @@ export const openapiPlugin = fp<{ authCookies?: boolean }>(
 )
 
 /** `GET /openapi.json` and the interactive page at `/docs`. Register after the routes. */
-export async function registerDocs(app: FastifyInstance): Promise<void> {
-  app.get('/openapi.json', { schema: { summary: 'This OpenAPI document', tags: ['discovery'] } }, async () => app.swagger())
-  // staticCSP replaces the API's `default-src 'none'` on the page and its files (security-headers.ts).
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false, tryItOutEnabled: true }, staticCSP: DOCS_CSP })
-}
+export const apiDocsPlugin = fp(
+  async (app) => {
+    app.get('/openapi.json', { schema: { summary: 'This OpenAPI document', tags: ['discovery'] } }, async () => app.swagger())
+    // staticCSP replaces the API's `default-src 'none'` on the page and its files (security-headers.ts).
+    await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false, tryItOutEnabled: true }, staticCSP: DOCS_CSP })
+  },
+  { name: 'tessera-api-docs', dependencies: ['tessera-openapi'] },
+)

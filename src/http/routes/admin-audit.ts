@@ -1,34 +1,18 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { StoredAuditEvent } from '../../services/audit.js'
 import type { Services } from '../../services/index.js'
 import { ADMIN_ROLE } from '../../services/users.js'
 import { fieldError } from '../../errors.js'
 import { noStore } from '../request-info.js'
-import { problems, Timestamp, Uuid } from '../schemas/common.js'
-
-const AuditEventWire = Type.Object(
-  {
-    id: Type.Integer(),
-    at: Timestamp,
-    type: Type.String({ description: 'e.g. login.failed, user.registered, admin.user_updated, refresh_token.reuse_detected, rate_limit.tripped' }),
-    reason: Type.Union([Type.String(), Type.Null()], { description: 'The problem code of a failure; null for a success' }),
-    actor_id: Type.Union([Type.String(), Type.Null()], { description: 'Who acted (null: nobody authenticated, or the command line)' }),
-    target_id: Type.Union([Type.String(), Type.Null()], { description: 'The account acted on or attacked' }),
-    ip: Type.Union([Type.String(), Type.Null()]),
-    user_agent: Type.Union([Type.String(), Type.Null()]),
-    request_id: Type.Union([Type.String(), Type.Null()]),
-    details: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'Names and ids only, never secrets' }),
-  },
-  { $id: 'AuditEvent' },
-)
+import { AUDIT_TYPE_MAX, AUDIT_TYPE_PATTERN, AuditEvent, toAuditEventWire } from '../schemas/audit-event.js'
+import { problems, Uuid } from '../schemas/common.js'
 
 const ListQuery = Type.Object(
   {
     page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
     per_page: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-    type: Type.Optional(Type.String({ minLength: 1, maxLength: 48, pattern: '^[a-z_.]+$' })),
+    type: Type.Optional(Type.String({ minLength: 1, maxLength: AUDIT_TYPE_MAX, pattern: AUDIT_TYPE_PATTERN })),
     actor_id: Type.Optional(Uuid),
     target_id: Type.Optional(Uuid),
     since: Type.Optional(Type.String({ format: 'date-time', description: 'Events at or after this time' })),
@@ -37,25 +21,10 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 )
 
-function toWire(event: StoredAuditEvent) {
-  return {
-    id: event.id,
-    at: new Date(event.at).toISOString(),
-    type: event.type,
-    reason: event.reason,
-    actor_id: event.actorId,
-    target_id: event.targetId,
-    ip: event.ip,
-    user_agent: event.userAgent,
-    request_id: event.requestId,
-    details: event.details,
-  }
-}
-
 /** `GET /admin/audit`: the security events, newest first, filterable (issue 7). */
 export async function adminAuditRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  app.addSchema(AuditEventWire)
+  app.addSchema(AuditEvent)
   app.get(
     '/admin/audit',
     {
@@ -78,7 +47,7 @@ export async function adminAuditRoutes(fastify: FastifyInstance, { services }: {
       if (since !== undefined && until !== undefined && since > until) throw fieldError('/since', 'must not be after until')
       const { events, total } = await services.audit.list({ type, actorId, targetId, since, until, limit: perPage, offset: (page - 1) * perPage })
       noStore(reply)
-      return { data: events.map(toWire), page, per_page: perPage, total }
+      return { data: events.map(toAuditEventWire), page, per_page: perPage, total }
     },
   )
 }

@@ -3,22 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Services } from '../../services/index.js'
 import { noStore } from '../request-info.js'
-import { IdParams, problems, Timestamp, Uuid } from '../schemas/common.js'
-
-const Session = Type.Object(
-  {
-    id: Uuid,
-    created_at: Timestamp,
-    last_used_at: Timestamp,
-    expires_at: Timestamp,
-    ip: Type.Union([Type.String(), Type.Null()]),
-    user_agent: Type.Union([Type.String(), Type.Null()]),
-    current: Type.Boolean({ description: 'The session of the token that made this request' }),
-  },
-  { description: 'A login on one device' },
-)
-
-const iso = (ms: number) => new Date(ms).toISOString()
+import { IdParams, problems } from '../schemas/common.js'
+import { Session, toSessionWire } from '../schemas/session.js'
 
 /** The caller's sessions (devices): list them, end one. */
 export async function sessionRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
@@ -41,15 +27,7 @@ export async function sessionRoutes(fastify: FastifyInstance, { services }: { se
       const sessions = await services.sessions.list(auth.userId)
       noStore(reply)
       return {
-        data: sessions.map((session) => ({
-          id: session.id,
-          created_at: iso(session.createdAt),
-          last_used_at: iso(session.lastUsedAt),
-          expires_at: iso(session.expiresAt),
-          ip: session.ip,
-          user_agent: session.userAgent,
-          current: session.id === auth.sessionId,
-        })),
+        data: sessions.map((session) => ({ ...toSessionWire(session), current: session.id === auth.sessionId })),
       }
     },
   )

@@ -3,7 +3,7 @@ import type { Config } from '../../config.js'
 import type { Storage } from '../../storage/index.js'
 import type { UserRecord } from '../../storage/users.js'
 import type { LoginFailures } from '../login-failures.js'
-import { RECOVERY_CODE_AMR, TOTP_AMR, type ClientInfo, type IssuedTokens, type SessionService } from '../sessions.js'
+import { RECOVERY_CODE_AMR, TOTP_AMR, type ClientInfo, type IssuedTokens, type Sessions } from '../sessions.js'
 import type { FactorSecrets } from './factor-secrets.js'
 import { hashMfaToken, MFA_TOKEN_ATTEMPTS, MFA_TOKEN_TTL_MS, newMfaToken } from './mfa-tokens.js'
 import { hasSecondFactor, mustHaveSecondFactor } from './policy.js'
@@ -48,7 +48,7 @@ export function createMfaChallenge(deps: {
   storage: Storage
   secrets: FactorSecrets
   failures: LoginFailures
-  sessions: SessionService
+  sessions: Sessions
   now: () => number
   verifyPasskey?: PasskeyAnswerVerifier
 }): MfaChallenge {

@@ -1,6 +1,6 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import type { Storage } from '../../storage/index.js'
-import { PASSKEY_AMR, type ClientInfo, type IssuedTokens, type SessionService } from '../sessions.js'
+import { PASSKEY_AMR, type ClientInfo, type IssuedTokens, type Sessions } from '../sessions.js'
 import type { PasskeyAssertions } from './passkey-sign-in.js'
 
 export type PasskeyLogin = (credential: AuthenticationResponseJSON, client: ClientInfo) => Promise<IssuedTokens>
@@ -10,7 +10,7 @@ export type PasskeyLogin = (credential: AuthenticationResponseJSON, client: Clie
  * something the user has and something they are (or know), so it counts as two factors on its
  * own (amr `hwk`, `user`, RFC 8176) and the token is fresh, as a password login's is.
  */
-export function createPasskeyLogin(deps: { storage: Storage; assertions: PasskeyAssertions; sessions: SessionService; now: () => number }): PasskeyLogin {
+export function createPasskeyLogin(deps: { storage: Storage; assertions: PasskeyAssertions; sessions: Sessions; now: () => number }): PasskeyLogin {
   const { storage, assertions, sessions, now } = deps
   return async function passkeyLogin(credential, client) {
     const { user } = await assertions.verify(credential, client)

@@ -10,7 +10,7 @@ import { notifySecurityEvent } from './passkey-notices.js'
 import { CHALLENGE_TTL_MS, passkeyInvalid, sha256Hex, type WebauthnChallenges } from './webauthn-challenges.js'
 
 /** Registering, listing, renaming and removing a user's passkeys (docs/passkeys.md). */
-export interface PasskeyService {
+export interface Passkeys {
   /** Creation options for `navigator.credentials.create()`: a discoverable credential, user verification required, none of the user's own again. */
   registrationOptions(user: UserRecord): Promise<PublicKeyCredentialCreationOptionsJSON>
   /** Verifies the browser's response to those options and stores the passkey; the user is told by mail. */
@@ -28,7 +28,7 @@ export interface PasskeyService {
 /** The WebAuthn user handle: the Tessera user id (a UUID, so no personal data reaches the authenticator's handle). */
 export const userHandleOf = (userId: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(userId)
 
-export function createPasskeyService(deps: { webauthn: WebAuthnSettings; storage: Storage; challenges: WebauthnChallenges; now: () => number }): PasskeyService {
+export function createPasskeys(deps: { webauthn: WebAuthnSettings; storage: Storage; challenges: WebauthnChallenges; now: () => number }): Passkeys {
   const { webauthn, storage, challenges, now } = deps
 
   async function findOwn(userId: string, id: string): Promise<PasskeyRecord> {

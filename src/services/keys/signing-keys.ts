@@ -6,7 +6,7 @@ import { describeKey, ensureActiveKey, rotateKey, type KeyInfo } from './key-sto
 import { isKeyPinned, loadPinnedKey } from './keys.js'
 
 /** What operators do with signing keys, from the CLI (`tessera keys ...`) or `/admin/keys`. */
-export interface SigningKeyService {
+export interface SigningKeys {
   /** Every key in the database, oldest first, or the pinned key alone. */
   list(): Promise<KeyInfo[]>
   /** Creates the first key when there is none; `created` false when one was already active. */
@@ -24,7 +24,7 @@ function pinnedRefusal(config: Config): AppError {
   )
 }
 
-export function createSigningKeyService(options: { config: Config; storage: Storage; now: () => number; keys?: KeyRing }): SigningKeyService {
+export function createSigningKeys(options: { config: Config; storage: Storage; now: () => number; keys?: KeyRing }): SigningKeys {
   const { config, storage, now, keys } = options
 
   async function list(): Promise<KeyInfo[]> {

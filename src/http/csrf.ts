@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify'
 import { timingSafeEqual } from 'node:crypto'
-import { AppError } from '../../errors.js'
-import type { Services } from '../../services/index.js'
-import { readCookie } from './cookies.js'
+import { AppError } from '../errors.js'
+import type { Services } from '../services/index.js'
+import { readCookie } from './plugins/cookies.js'
 
 /**
  * CSRF defence for requests authenticated by cookie, in two layers as the
