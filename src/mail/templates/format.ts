@@ -22,7 +22,21 @@ export function formatDuration(seconds: number, locale: SupportedLocale): string
     throw new TypeError(`expires_in_seconds must be a positive whole number of seconds, got ${seconds}`)
   }
   const { unit, seconds: size } = UNITS.find((candidate) => seconds >= candidate.from && seconds % candidate.seconds === 0) ?? { unit: 'second', seconds: 1 }
-  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(seconds / size)
+  return cached(`${locale} ${unit}`, () => new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' })).format(seconds / size)
+}
+
+/**
+ * Intl formatters, made once per locale and unit: constructing one loads CLDR data and costs far
+ * more than formatting (it showed in the CPU profile of a registration, which renders a mail).
+ */
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>()
+function cached<F extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => F): F {
+  let formatter = formatters.get(key) as F | undefined
+  if (formatter === undefined) {
+    formatter = make()
+    formatters.set(key, formatter)
+  }
+  return formatter
 }
 
 /**
@@ -37,5 +51,5 @@ const TIME_OPTIONS: Partial<Record<SupportedLocale, Intl.DateTimeFormatOptions>>
 export function formatTime(iso: string, locale: SupportedLocale): string {
   const date = new Date(iso)
   if (Number.isNaN(date.getTime())) throw new TypeError(`time must be an ISO 8601 date and time, got ${JSON.stringify(iso)}`)
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'long', timeZone: 'UTC', ...TIME_OPTIONS[locale] }).format(date)
+  return cached(`${locale} time`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'long', timeZone: 'UTC', ...TIME_OPTIONS[locale] })).format(date)
 }
