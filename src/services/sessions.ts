@@ -101,9 +101,9 @@ export function createSessions(deps: {
   async function resolve(refreshToken: string) {
     const parsed = parseRefreshToken(refreshToken)
     if (!parsed) throw new AppError('token_invalid', 'The refresh token is malformed')
-    const row = await storage.sessions.findToken(parsed.id)
-    if (!row || !secretMatches(parsed.secret, row.secretHash)) throw new AppError('token_invalid', 'The refresh token is not valid')
-    const session = await storage.sessions.findById(row.sessionId)
+    const found = await storage.sessions.findTokenAndSession(parsed.id)
+    if (!found || !secretMatches(parsed.secret, found.token.secretHash)) throw new AppError('token_invalid', 'The refresh token is not valid')
+    const { token: row, session } = found
     if (!session || session.revokedAt !== null || revocation.isRevoked(session.id)) {
       throw new AppError('token_revoked', 'This session has ended')
     }

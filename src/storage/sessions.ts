@@ -109,6 +109,32 @@ function hotStatements(db: Kysely<Database>) {
     ),
     findSession: compiledQuery(db, ['id'], (v) => db.selectFrom('sessions').selectAll().where('id', '=', v.id)),
     findToken: compiledQuery(db, ['id'], (v) => db.selectFrom('refresh_tokens').selectAll().where('id', '=', v.id)),
+    // A refresh's first read: the presented token and its session in one statement.
+    findTokenAndSession: compiledQuery(db, ['id'], (v) =>
+      db
+        .selectFrom('refresh_tokens')
+        .leftJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
+        .select([
+          'refresh_tokens.id as t_id',
+          'refresh_tokens.session_id as t_session_id',
+          'refresh_tokens.secret_hash as t_secret_hash',
+          'refresh_tokens.created_at as t_created_at',
+          'refresh_tokens.expires_at as t_expires_at',
+          'refresh_tokens.used_at as t_used_at',
+          'refresh_tokens.parent_id as t_parent_id',
+          'sessions.id',
+          'sessions.user_id',
+          'sessions.created_at',
+          'sessions.last_used_at',
+          'sessions.expires_at',
+          'sessions.revoked_at',
+          'sessions.ip',
+          'sessions.user_agent',
+          'sessions.amr',
+          'sessions.scope',
+        ])
+        .where('refresh_tokens.id', '=', v.id),
+    ),
     findSuccessor: compiledQuery(db, ['parentId'], (v) => db.selectFrom('refresh_tokens').selectAll().where('parent_id', '=', v.parentId)),
     slideSession: compiledQuery(db, ['id', 'now', 'expiresAt'], (v) =>
       db.updateTable('sessions').set({ last_used_at: v.now, expires_at: v.expiresAt }).where('id', '=', v.id).where('revoked_at', 'is', null),
@@ -167,6 +193,24 @@ export function createSessionQueries(db: Kysely<Database>) {
     async findToken(id: string): Promise<RefreshTokenRecord | undefined> {
       const row = (await hot.findToken(db, { id })).rows[0]
       return row && toRefreshToken(row)
+    },
+
+    /** A refresh token and its session (undefined when the session is gone), in one statement. */
+    async findTokenAndSession(id: string): Promise<{ token: RefreshTokenRecord; session: SessionRecord | undefined } | undefined> {
+      const row = (await hot.findTokenAndSession(db, { id })).rows[0]
+      if (!row) return undefined
+      const token = toRefreshToken({
+        id: row.t_id,
+        session_id: row.t_session_id,
+        secret_hash: row.t_secret_hash,
+        created_at: row.t_created_at,
+        expires_at: row.t_expires_at,
+        used_at: row.t_used_at,
+        parent_id: row.t_parent_id,
+      })
+      const { id: sessionId, user_id: userId } = row
+      if (sessionId === null || userId === null) return { token, session: undefined }
+      return { token, session: toSession({ ...row, id: sessionId, user_id: userId } as Selectable<SessionsTable>) }
     },
 
     /** The token that replaced `parentId`, if any (at most one: `parent_id` is unique). */
