@@ -10,8 +10,9 @@ import type { Browser, Page } from 'playwright-core'
 import { startServer, startServerProcess, type RunningServer } from '../helpers/server.js'
 import { api, login, PASSWORD, register, uniqueEmail } from '../helpers/client.js'
 import { EXAMPLE_APP, launchChromium, skipWithoutChromium as skip } from './chromium.js'
+import { ROOT } from '../helpers/paths.js'
 
-const SCREENSHOT = resolve(import.meta.dirname, '../../test-artifacts/spa.png')
+const SCREENSHOT = resolve(ROOT, 'test-artifacts/spa.png')
 const ACCESS_TTL_SECONDS = 3
 
 /** What a script on the page can see of the cookies: never a token. */

@@ -7,9 +7,10 @@ import { join, resolve } from 'node:path'
 import { runTessera } from '../helpers/cli.js'
 import { api, PASSWORD } from '../helpers/client.js'
 import { startServer, TEST_JWT_SECRET } from '../helpers/server.js'
+import { ROOT } from '../helpers/paths.js'
 
 /** The compiled CLI, run as `npx tessera` runs it (`npm test` builds first). */
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js')
+const CLI = resolve(ROOT, 'dist/cli/main.js')
 
 interface Run {
   code: number | null

@@ -12,8 +12,9 @@ import { hashSync as argon2Hash } from '@node-rs/argon2'
 import SQLite from 'better-sqlite3'
 import { createConnection } from 'mysql2/promise'
 import pg from 'pg'
+import { ROOT } from '../helpers/paths.js'
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js')
+const CLI = resolve(ROOT, 'dist/cli/main.js')
 
 export interface Run {
   code: number | null

@@ -16,8 +16,9 @@ import {
   BCRYPT_VECTOR, flaskUsers, PLAINTEXT_USERS, tessera, writeCsvExport, writeJsonExport, writeMysqlApp, writePostgresApp,
   writeSqliteApp, type FlaskUser, type Run,
 } from './import-fixtures.js'
+import { ROOT } from '../helpers/paths.js'
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js')
+const CLI = resolve(ROOT, 'dist/cli/main.js')
 const USERS = flaskUsers()
 
 /** A temp directory holding the Flask app's `app.db` and Tessera's own SQLite database. */

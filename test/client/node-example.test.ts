@@ -7,9 +7,10 @@ import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { api, PASSWORD, register } from '../helpers/client.js'
 import { startServerProcess, type RunningServer } from '../helpers/server.js'
+import { ROOT } from '../helpers/paths.js'
 
-const SCRIPT = resolve(import.meta.dirname, '../../examples/node-client/call-api.mjs')
-const EXAMPLE_APP = resolve(import.meta.dirname, '../../examples/protected-api/server.mjs')
+const SCRIPT = resolve(ROOT, 'examples/node-client/call-api.mjs')
+const EXAMPLE_APP = resolve(ROOT, 'examples/protected-api/server.mjs')
 const run = promisify(execFile)
 
 async function callApi(env: Record<string, string>, ...args: string[]) {

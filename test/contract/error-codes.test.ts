@@ -11,8 +11,8 @@ import { api, login, PASSWORD, uniqueEmail, type Account } from '../helpers/clie
 import { assertProblem } from '../helpers/problems.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { ADMIN_EMAIL, ADMIN_PASSWORD, SCENARIO_ENV, SCENARIOS, type ScenarioContext } from './error-scenarios.js'
+import { ROOT } from '../helpers/paths.js'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 const codes = Object.keys(ERROR_CODES)
 // API.md lives in shared/ beside the repository (as CI checks it out); without it that one check is skipped.
 const apiContract = (() => {

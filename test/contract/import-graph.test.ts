@@ -9,8 +9,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import ts from 'typescript'
-
-const ROOT = resolve(import.meta.dirname, '../..')
+import { ROOT } from '../helpers/paths.js'
 
 interface Edge {
   from: string

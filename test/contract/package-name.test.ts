@@ -5,9 +5,9 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { join, relative } from 'node:path'
+import { ROOT } from '../helpers/paths.js'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 const json = (path: string) => JSON.parse(readFileSync(join(ROOT, path), 'utf8'))
 
 /** Where a line naming the package could be copied from: docs, examples, sources and tests. */

@@ -4,8 +4,8 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
+import { ROOT } from '../helpers/paths.js'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 const DOCS = [join(ROOT, 'README.md'), ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => join(ROOT, 'docs', name))]
 
 /** Markdown link targets outside fenced code blocks: `[text](target)` and `[text]: target`. */

@@ -5,10 +5,10 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { documentedDefault, SETTINGS, type Setting } from '../../src/config/settings.js'
+import { ROOT } from '../helpers/paths.js'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 const ROWS: Setting[] = Object.values(SETTINGS)
 const BY_NAME = new Map(ROWS.map((row) => [row.name, row]))
 

@@ -4,9 +4,10 @@ import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { runCli } from '../../src/cli/run.js'
 import { TEST_HASH_COST } from './server.js'
+import { ROOT } from './paths.js'
 
 /** The compiled CLI, run as `npx tessera` runs it (`npm test` builds first). */
-export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js')
+export const CLI = resolve(ROOT, 'dist/cli/main.js')
 
 export interface CliRun {
   code: number

@@ -10,8 +10,9 @@ import { join, resolve } from 'node:path'
 import { rmSync } from 'node:fs'
 import type { RunningServer } from './server.js'
 import { makeDataDir, removeDataDir, serverEnv } from './server-data.js'
+import { ROOT } from './paths.js'
 
-const MAIN = resolve(import.meta.dirname, '../../dist/main.js')
+const MAIN = resolve(ROOT, 'dist/main.js')
 
 /** A spawned server: a RunningServer that can also be killed and whose process can be signalled. */
 export interface ServerProcess extends RunningServer {

@@ -20,11 +20,12 @@ import { startServer, TEST_JWT_SECRET, type RunningServer } from '../helpers/ser
 import { api, login, register, type Account, type ApiResponse } from '../helpers/client.js'
 import { lowS } from '../helpers/low-s.js'
 import { startKeyHost, type KeyHost } from '../helpers/key-host.js'
+import { ROOT } from '../helpers/paths.js'
 
 type Json = Record<string, unknown>
 type Algorithm = 'RS256' | 'ES256' | 'EdDSA'
 
-const VERIFY_EXAMPLE = resolve(import.meta.dirname, '../../examples/verify-with-jwks/verify.mjs')
+const VERIFY_EXAMPLE = resolve(ROOT, 'examples/verify-with-jwks/verify.mjs')
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
 
 const keyDir = mkdtempSync(join(tmpdir(), 'tessera-keys-'))

@@ -8,8 +8,9 @@ import { resolve } from 'node:path'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { api, login, register, uniqueEmail, type Account } from '../helpers/client.js'
 import { assertProblem } from '../helpers/problems.js'
+import { ROOT } from '../helpers/paths.js'
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js')
+const CLI = resolve(ROOT, 'dist/cli/main.js')
 const ADMIN_EMAIL = 'audit-admin@example.com'
 const ADMIN_PASSWORD = 'audit admin password 1'
 const AGENT = 'audit-test-agent/1.0'

@@ -5,9 +5,10 @@ import { join, resolve } from 'node:path'
 import { startServerProcess, type ServerProcess } from '../helpers/server.js'
 import { api, login, register, uniqueEmail, type Account } from '../helpers/client.js'
 import { assertProblem } from '../helpers/problems.js'
+import { ROOT } from '../helpers/paths.js'
 
 /** The example app (examples/protected-api), which imports `tessera-auth` from dist/ through the package's "exports". */
-const EXAMPLE = resolve(import.meta.dirname, '../../examples/protected-api/server.mjs')
+const EXAMPLE = resolve(ROOT, 'examples/protected-api/server.mjs')
 
 describe('the protected-api example', () => {
   const adminEmail = uniqueEmail('admin')

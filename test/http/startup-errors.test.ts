@@ -14,8 +14,9 @@ import { unavailable } from '../helpers/databases.js'
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js'
 import { assertRefusedAtStart, startServerExpectingFailure, startServerProcess, type RunningServer } from '../helpers/server.js'
 import { api } from '../helpers/client.js'
+import { ROOT } from '../helpers/paths.js'
 
-const MAIN = resolve(import.meta.dirname, '../../dist/main.js')
+const MAIN = resolve(ROOT, 'dist/main.js')
 const SECRET = 'hunter2-never-print-me'
 
 async function closedPort(): Promise<number> {

@@ -2,9 +2,10 @@
 // waiting for a started server's "tessera listening" line.
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
+import { ROOT } from '../helpers/paths.js'
 
-export const ROOT = resolve(import.meta.dirname, '../..')
+export { ROOT }
 export const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 
 /**

@@ -3,11 +3,14 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { ROOT } from '../../../test/helpers/paths.js'
 
-const SOURCE = fileURLToPath(new URL('./builtin/', import.meta.url))
-const BUILT = fileURLToPath(new URL('../../../dist/mail/templates/builtin/', import.meta.url))
-const BUILT_MODULE = new URL('../../../dist/mail/templates/index.js', import.meta.url)
+// From the repository's root, not this file: npm test runs its compiled copy under .test-build/.
+const SOURCE = join(ROOT, 'src/mail/templates/builtin/')
+const BUILT = join(ROOT, 'dist/mail/templates/builtin/')
+const BUILT_MODULE = pathToFileURL(join(ROOT, 'dist/mail/templates/index.js'))
 
 describe('the built mail templates', () => {
   it('dist/ holds every built-in template file as it is in src/ (run `npm run build` first)', () => {

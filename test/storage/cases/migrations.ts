@@ -1,7 +1,7 @@
 import { it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { resolve } from 'node:path'
+import { extname, resolve } from 'node:path'
 import { sql } from 'kysely'
 import { connect } from '../../../src/storage/connect.js'
 import { SQLITE_CAPABILITIES } from '../../../src/storage/dialects/sqlite.js'
@@ -9,11 +9,14 @@ import { createMigrations, migrateToLatest } from '../../../src/storage/migratio
 import { openStorage } from '../../../src/storage/index.js'
 import type { Suite } from './suite.js'
 
-const MIGRATE_TOGETHER = resolve(import.meta.dirname, '../fixtures/migrate-together.ts')
+// The fixture as this file is: the .ts beside test/storage/cases/ (run through tsx, as a named file
+// is), or its compiled .js beside .test-build/test/storage/cases/ (plain node, as npm test runs).
+const MIGRATE_TOGETHER = resolve(import.meta.dirname, `../fixtures/migrate-together${extname(import.meta.filename)}`)
+const LOADER = MIGRATE_TOGETHER.endsWith('.ts') ? ['--import', 'tsx'] : []
 
 /** One migrating process (fixtures/migrate-together.ts): `ready` once connected, `go()` to migrate, `done` with its output. */
 function startMigratingProcess(databaseUrl: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', MIGRATE_TOGETHER], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...LOADER, MIGRATE_TOGETHER], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['pipe', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
