@@ -39,7 +39,11 @@ export function startCheckpointer(file: string): Checkpointer {
       workerData: { file, intervalMs: CHECKPOINT_INTERVAL_MS, walSizeLimit: WAL_SIZE_LIMIT_BYTES, idleExitTicks: IDLE_EXIT_TICKS },
     })
     started.unref()
-    started.on('error', () => {}) // a failed checkpointer leaves SQLite's WAL growing, not the server down
+    // A failed checkpointer leaves SQLite's WAL growing, not the server down; and it is not started
+    // again, so a thread that cannot work does not cost a start every second.
+    started.on('error', () => {
+      stopped = true
+    })
     started.once('exit', () => {
       if (worker === started) worker = undefined
     })
