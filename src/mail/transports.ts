@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import nodemailer from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 
 /** One rendered mail, ready for a transport. */
 export interface OutgoingMail {
@@ -49,19 +49,47 @@ export function outboxDirectory(databaseUrl: string): string {
 export function createMailTransport(options: { mailUrl: string; databaseUrl: string; sendTimeoutSeconds: number; log: MailLog }): MailTransport {
   if (options.mailUrl === 'log') return createLogTransport(outboxDirectory(options.databaseUrl), options.log)
   const timeout = options.sendTimeoutSeconds * 1000
-  const transporter = nodemailer.createTransport({
-    url: options.mailUrl,
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-  } as Parameters<typeof nodemailer.createTransport>[0])
+  const transporter = lazyTransporter((nodemailer) =>
+    nodemailer.createTransport({
+      url: options.mailUrl,
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+    } as Parameters<typeof nodemailer.createTransport>[0]),
+  )
   return {
     name: 'smtp',
     async send(mail) {
-      const info = await transporter.sendMail(message(mail))
+      const info = await (await transporter.get()).sendMail(message(mail))
       return { response: String(info.response ?? '') }
     },
-    close: () => transporter.close(),
+    close: transporter.close,
+  }
+}
+
+type Nodemailer = typeof import('nodemailer').default
+
+// nodemailer (about 3 MB resident once imported, issue 19) is imported when the first mail is
+// sent, not at start: many servers send none for hours, and a CLI that only enqueues never does.
+// It is a dependency in package.json, so a missing one is a broken install; resolving it here
+// (finding it on disk without evaluating it) stops the start, naming the package, instead of
+// failing every mail later. A failed import at send time would otherwise only be a logged retry.
+import.meta.resolve('nodemailer')
+
+let loadingNodemailer: Promise<Nodemailer> | undefined
+const loadNodemailer = (): Promise<Nodemailer> => (loadingNodemailer ??= import('nodemailer').then((module) => module.default))
+
+/** A nodemailer transporter made at the first `get()`; `close()` closes it if it was ever made. */
+function lazyTransporter(create: (nodemailer: Nodemailer) => Transporter): { get(): Promise<Transporter>; close(): void } {
+  let made: Promise<Transporter> | undefined
+  let closed = false
+  return {
+    get: () => (made ??= loadNodemailer().then(create)),
+    close() {
+      if (closed) return
+      closed = true
+      void made?.then((transporter) => transporter.close(), () => {})
+    },
   }
 }
 
@@ -77,11 +105,11 @@ function message(mail: OutgoingMail) {
 }
 
 function createLogTransport(directory: string, log: MailLog): MailTransport {
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+  const composer = lazyTransporter((nodemailer) => nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }))
   return {
     name: 'log',
     async send(mail) {
-      const info = (await composer.sendMail(message(mail))) as { message: Buffer; messageId: string }
+      const info = (await (await composer.get()).sendMail(message(mail))) as { message: Buffer; messageId: string }
       mkdirSync(directory, { recursive: true })
       const file = join(directory, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.outboxId ?? info.messageId.replace(/[^A-Za-z0-9-]/g, '')}.eml`)
       writeFileSync(file, info.message, { mode: 0o600 })
@@ -89,6 +117,6 @@ function createLogTransport(directory: string, log: MailLog): MailTransport {
       log.info({ mail: { to: mail.to, kind: mail.kind, subject: mail.subject, link: mail.link, file } }, 'mail written (MAIL_URL=log)')
       return { response: `written to ${file}` }
     },
-    close: () => composer.close(),
+    close: composer.close,
   }
 }

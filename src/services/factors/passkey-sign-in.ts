@@ -1,4 +1,4 @@
-import { generateAuthenticationOptions, verifyAuthenticationResponse, type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server'
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server'
 import type { WebAuthnSettings } from '../../config.js'
 import { AppError } from '../../errors.js'
 import type { Storage } from '../../storage/index.js'
@@ -9,6 +9,7 @@ import { PASSWORD_AND_PASSKEY_AMR, type ClientInfo } from '../sessions.js'
 import type { PasskeyAnswerVerifier } from './challenge.js'
 import { userHandleOf } from './passkeys.js'
 import { CHALLENGE_TTL_MS, passkeyInvalid, sha256Hex, type WebauthnChallenges } from './webauthn-challenges.js'
+import { loadWebauthn } from './webauthn-library.js'
 
 /** The login step a passkey answers instead of a code: its account and the hash of its mfa_token. */
 export interface MfaLink {
@@ -65,6 +66,8 @@ export function createPasskeyAssertions(deps: { webauthn: WebAuthnSettings; stor
 
   /** Library and format errors are the response's fault: never a 500, always `passkey_invalid`. */
   async function checkSignature(credential: AuthenticationResponseJSON, challenge: string, passkey: PasskeyRecord) {
+    // Outside the try: a library that fails to load is a server fault, not a bad response.
+    const { verifyAuthenticationResponse } = await loadWebauthn()
     try {
       const result = await verifyAuthenticationResponse({
         response: credential,
@@ -94,6 +97,7 @@ export function createPasskeyAssertions(deps: { webauthn: WebAuthnSettings; stor
   return {
     async options(link) {
       const allowCredentials = link ? (await storage.passkeys.listByUser(link.userId)).map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })) : undefined
+      const { generateAuthenticationOptions } = await loadWebauthn()
       const options = await generateAuthenticationOptions({ rpID: webauthn.rpId, userVerification: 'required', timeout: CHALLENGE_TTL_MS, ...(allowCredentials ? { allowCredentials } : {}) })
       await challenges.remember(options.challenge, 'authentication', { userId: link?.userId ?? null, mfaTokenHash: link?.mfaTokenHash ?? null })
       return options

@@ -1,4 +1,4 @@
-import { generateRegistrationOptions, verifyRegistrationResponse, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON } from '@simplewebauthn/server'
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import { v7 as uuidv7 } from 'uuid'
 import type { WebAuthnSettings } from '../../config.js'
 import { AppError } from '../../errors.js'
@@ -8,6 +8,7 @@ import type { UserRecord } from '../../storage/users.js'
 import { defaultPasskeyName } from './passkey-names.js'
 import { notifySecurityEvent } from './passkey-notices.js'
 import { CHALLENGE_TTL_MS, passkeyInvalid, sha256Hex, type WebauthnChallenges } from './webauthn-challenges.js'
+import { loadWebauthn } from './webauthn-library.js'
 
 /** Registering, listing, renaming and removing a user's passkeys (docs/passkeys.md). */
 export interface Passkeys {
@@ -41,6 +42,7 @@ export function createPasskeys(deps: { webauthn: WebAuthnSettings; storage: Stor
     async registrationOptions(user) {
       const existing = await storage.passkeys.listByUser(user.id)
       const userName = user.email ?? user.username ?? user.id
+      const { generateRegistrationOptions } = await loadWebauthn()
       const options = await generateRegistrationOptions({
         rpName: webauthn.rpName,
         rpID: webauthn.rpId,
@@ -60,6 +62,8 @@ export function createPasskeys(deps: { webauthn: WebAuthnSettings; storage: Stor
       const ceremony = await challenges.consume(credential.response.clientDataJSON, 'registration')
       // A challenge is bound to the account it was issued to: another account's is as good as none.
       if (ceremony.userId !== user.id) throw passkeyInvalid('This challenge was issued to another account', user.id)
+      // Outside the try: a library that fails to load is a server fault, not a bad registration.
+      const { verifyRegistrationResponse } = await loadWebauthn()
       let verification
       try {
         verification = await verifyRegistrationResponse({

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 
 /** How often the background connection checkpoints the WAL. */
@@ -14,6 +15,9 @@ export interface Checkpointer {
   stop(): Promise<void>
 }
 
+/** Ticks with an empty WAL after which the worker thread exits (it costs 8–10 MB resident, issue 19). */
+const IDLE_EXIT_TICKS = 30
+
 /**
  * SQLite checkpoints the WAL into the database file (with an fsync) on the
  * connection that happens to commit past 1,000 pages; with better-sqlite3 that
@@ -21,19 +25,56 @@ export interface Checkpointer {
  * (docs/performance.md). The main connection therefore sets
  * `wal_autocheckpoint = 0`, and this worker thread checkpoints every second
  * from a connection of its own.
+ *
+ * The thread exists only while there is something to checkpoint: it exits after
+ * IDLE_EXIT_TICKS seconds with an empty WAL, and a once-a-second look at the -wal
+ * file's size (one stat, no database access) starts it again after the next write.
  */
 export function startCheckpointer(file: string): Checkpointer {
-  const worker = new Worker(new URL('./sqlite-checkpointer.js', import.meta.url), { workerData: { file, intervalMs: CHECKPOINT_INTERVAL_MS, walSizeLimit: WAL_SIZE_LIMIT_BYTES } })
-  worker.unref()
-  worker.on('error', () => {}) // a failed checkpointer leaves SQLite's WAL growing, not the server down
+  let worker: Worker | undefined
+  let stopped = false
+
+  const spawn = (): Worker => {
+    const started = new Worker(new URL('./sqlite-checkpointer.js', import.meta.url), {
+      workerData: { file, intervalMs: CHECKPOINT_INTERVAL_MS, walSizeLimit: WAL_SIZE_LIMIT_BYTES, idleExitTicks: IDLE_EXIT_TICKS },
+    })
+    started.unref()
+    // A failed checkpointer leaves SQLite's WAL growing, not the server down; and it is not started
+    // again, so a thread that cannot work does not cost a start every second.
+    started.on('error', () => {
+      stopped = true
+    })
+    started.once('exit', () => {
+      if (worker === started) worker = undefined
+    })
+    return started
+  }
+
+  const watch = setInterval(() => {
+    if (worker || stopped) return
+    let size = 0
+    try {
+      size = statSync(`${file}-wal`).size
+    } catch {
+      return // no -wal file (yet): nothing to checkpoint
+    }
+    if (size > 0) worker = spawn()
+  }, CHECKPOINT_INTERVAL_MS)
+  watch.unref()
+  worker = spawn() // the migrations at start have just written
+
   return {
     stop: () =>
       new Promise<void>((resolve) => {
+        stopped = true
+        clearInterval(watch)
+        const running = worker
+        if (!running) return resolve()
         const done = () => resolve()
-        worker.once('message', done)
-        worker.once('exit', done)
-        worker.postMessage('stop')
-        setTimeout(() => void worker.terminate().then(done, done), 2000).unref()
+        running.once('message', done)
+        running.once('exit', done)
+        running.postMessage('stop')
+        setTimeout(() => void running.terminate().then(done, done), 2000).unref()
       }),
   }
 }

@@ -5,14 +5,16 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import SQLite from 'better-sqlite3'
 
-/** @type {{ file: string, intervalMs: number, walSizeLimit: number }} */
-const { file, intervalMs, walSizeLimit } = workerData
+/** @type {{ file: string, intervalMs: number, walSizeLimit: number, idleExitTicks: number }} */
+const { file, intervalMs, walSizeLimit, idleExitTicks } = workerData
 const db = new SQLite(file)
 db.pragma('busy_timeout = 1000')
 db.pragma(`journal_size_limit = ${walSizeLimit}`)
 
 /** The WAL's frame count at the previous tick: unchanged and fully copied means nobody is writing. */
 let lastFrames = -1
+/** Ticks in a row with an empty WAL; at idleExitTicks the thread exits (the parent starts another after a write). */
+let emptyTicks = 0
 
 const timer = setInterval(() => {
   try {
@@ -27,6 +29,12 @@ const timer = setInterval(() => {
     if (idle) {
       db.pragma('wal_checkpoint(TRUNCATE)')
       lastFrames = 0
+    }
+    emptyTicks = result !== undefined && result.log === 0 ? emptyTicks + 1 : 0
+    if (emptyTicks >= idleExitTicks) {
+      clearInterval(timer)
+      db.close()
+      process.exit(0) // in a worker thread: ends this thread only
     }
   } catch {
     // Busy or closing: the next tick tries again.
