@@ -45,7 +45,11 @@ export function hasTwoFactors(amr: readonly string[]): boolean {
 }
 
 export interface AccessTokens {
-  sign(claims: AccessTokenClaims): Promise<{ token: string; expiresIn: number }>
+  /**
+   * `expiresIn` is ACCESS_TOKEN_TTL, as `expires_in` says it. `iat` is whole seconds, so the token
+   * ends up to a second sooner: `secondsLeft` is the whole seconds it surely has (what its cookie may live).
+   */
+  sign(claims: AccessTokenClaims): Promise<{ token: string; expiresIn: number; secondsLeft: number }>
   /** Verifies signature, algorithm, `typ`, `iss`, `aud`, expiry and revocation. */
   verify(token: string): Promise<AuthContext>
   /**
@@ -155,7 +159,8 @@ export async function createAccessTokens(options: {
 
   return {
     async sign(claims) {
-      const issuedAt = Math.floor(now() / 1000)
+      const nowMs = now()
+      const issuedAt = Math.floor(nowMs / 1000)
       // Read per token: after a rotation (here or on another instance) the next token uses the new key.
       const key = keys.active()
       const payload: JWTPayload = {
@@ -174,7 +179,7 @@ export async function createAccessTokens(options: {
       const signed = key.sign(payload)
       const token = key.algorithm === 'ES256' ? withLowS(signed) : signed
       // RFC 7519 §11.2: sign, then encrypt, so the signature covers the claims and clients see neither.
-      return { token: encryption === undefined ? token : await encryption.encrypt(token), expiresIn: config.accessTokenTtl }
+      return { token: encryption === undefined ? token : await encryption.encrypt(token), expiresIn: config.accessTokenTtl, secondsLeft: Math.floor(issuedAt + config.accessTokenTtl - nowMs / 1000) }
     },
 
     async verify(token) {

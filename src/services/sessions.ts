@@ -18,6 +18,11 @@ export interface ClientInfo {
 export interface IssuedTokens {
   accessToken: string
   expiresIn: number
+  /**
+   * Whole seconds the access token surely has left: `iat` is whole seconds, so the token ends up
+   * to a second before `now + expiresIn`. What must not outlive it (its cookie) lives this long.
+   */
+  accessSecondsLeft: number
   refreshToken: string
   sessionId: string
   user: UserRecord
@@ -86,7 +91,7 @@ export function createSessions(deps: {
 
   async function issue(user: UserRecord, session: Pick<SessionRecord, 'id' | 'amr' | 'scope'>, fresh: boolean, refreshToken: string): Promise<IssuedTokens> {
     const access = await accessTokens.sign({ userId: user.id, sessionId: session.id, roles: user.roles, fresh, amr: session.amr, scope: session.scope })
-    const issued: IssuedTokens = { accessToken: access.token, expiresIn: access.expiresIn, refreshToken, sessionId: session.id, user }
+    const issued: IssuedTokens = { accessToken: access.token, expiresIn: access.expiresIn, accessSecondsLeft: access.secondsLeft, refreshToken, sessionId: session.id, user }
     if (session.scope === 'mfa_enrollment') issued.mfaEnrollmentRequired = true
     return issued
   }

@@ -38,13 +38,20 @@ describe('AUTH_COOKIES=on', () => {
   describe('register, login and refresh set the cookies', () => {
     it('register: access HttpOnly Secure SameSite=Lax Path=/ for the access lifetime, the JSON body unchanged', async () => {
       const email = uniqueEmail()
+      const sent = Date.now()
       const response = await api(server.url, '/auth/register', { body: { email, password: PASSWORD } })
       assert.equal(response.status, 201)
       assert.deepEqual(Object.keys(response.body).sort(), ['access_token', 'expires_in', 'refresh_token', 'token_type', 'user'])
       const [access, ...more] = cookiesNamed(response, 'tessera_access')
       assert.equal(more.length, 0)
       assert.equal(access!.value, response.body.access_token)
-      assert.deepEqual(access!.attributes, { 'max-age': String(ACCESS_TTL), path: '/', httponly: true, secure: true, samesite: 'Lax' })
+      const maxAge = Number(access!.attributes['max-age'])
+      assert.deepEqual(access!.attributes, { 'max-age': String(maxAge), path: '/', httponly: true, secure: true, samesite: 'Lax' })
+      // The token's iat is whole seconds, so it ends up to a second before now + TTL: the cookie must
+      // be gone by then (an expired token still in the cookie made a logout answer 401).
+      const { exp } = JSON.parse(Buffer.from(access!.value.split('.')[1]!, 'base64url').toString()) as { exp: number }
+      assert.ok(sent / 1000 + maxAge <= exp, `the cookie (Max-Age ${maxAge}) outlives the token (exp ${exp}, sent at ${sent / 1000})`)
+      assert.ok(maxAge >= ACCESS_TTL - 1, `Max-Age ${maxAge} is the token's lifetime`)
     })
 
     it('the refresh cookie: HttpOnly Secure SameSite=Strict, only for /auth/refresh and /auth/logout, for the refresh lifetime', async () => {

@@ -58,7 +58,9 @@ function attributes(path: string, httpOnly: boolean, sameSite: 'lax' | 'strict',
 
 /**
  * Sets the three cookies after register, login or refresh:
- * - access token: HttpOnly, SameSite=Lax, Path=/, lives as long as the token;
+ * - access token: HttpOnly, SameSite=Lax, Path=/, gone by the token's own `exp`
+ *   (never a moment after it: an expired token in the cookie would make a logout
+ *   answer 401 where the refresh cookie would have ended the session);
  * - refresh token: HttpOnly, SameSite=Strict (never sent from another site,
  *   not even on a top-level navigation), only to refresh and logout;
  * - CSRF token: readable by the page's scripts (that is its point), bound to
@@ -66,7 +68,7 @@ function attributes(path: string, httpOnly: boolean, sameSite: 'lax' | 'strict',
  */
 export function setAuthCookies(reply: FastifyReply, config: Config, issued: IssuedTokens, csrfToken: string): void {
   const { request } = reply
-  reply.setCookie(cookieName(request, 'access'), issued.accessToken, attributes('/', true, 'lax', issued.expiresIn))
+  reply.setCookie(cookieName(request, 'access'), issued.accessToken, attributes('/', true, 'lax', issued.accessSecondsLeft))
   for (const path of REFRESH_COOKIE_PATHS) {
     reply.setCookie(cookieName(request, 'refresh'), issued.refreshToken, attributes(path, true, 'strict', config.refreshTokenTtl))
   }
