@@ -34,11 +34,17 @@ export function startCheckpointer(file: string): Checkpointer {
   let worker: Worker | undefined
   let stopped = false
 
+  /** Whether the running thread has opened its connection (it says so once); before that, stop() need not wait for it. */
+  let ready = false
   const spawn = (): Worker => {
     const started = new Worker(new URL('./sqlite-checkpointer.js', import.meta.url), {
       workerData: { file, intervalMs: CHECKPOINT_INTERVAL_MS, walSizeLimit: WAL_SIZE_LIMIT_BYTES, idleExitTicks: IDLE_EXIT_TICKS },
     })
+    ready = false
     started.unref()
+    started.once('message', () => {
+      if (worker === started) ready = true
+    })
     // A failed checkpointer leaves SQLite's WAL growing, not the server down; and it is not started
     // again, so a thread that cannot work does not cost a start every second.
     started.on('error', () => {
@@ -60,8 +66,10 @@ export function startCheckpointer(file: string): Checkpointer {
     }
     if (size > 0) worker = spawn()
   }, CHECKPOINT_INTERVAL_MS)
+  // The first look, a second after the start, finds what the migrations wrote. Not at once: a thread
+  // is a new isolate and a native module to load (tens of ms of CPU), and a storage closed within the
+  // second (a CLI command, a test's server) then needs none.
   watch.unref()
-  worker = spawn() // the migrations at start have just written
 
   return {
     stop: () =>
@@ -71,6 +79,9 @@ export function startCheckpointer(file: string): Checkpointer {
         const running = worker
         if (!running) return resolve()
         const done = () => resolve()
+        // Still starting: it has checkpointed nothing, and the main connection's close checkpoints
+        // what the WAL holds, so it is ended rather than waited for (its start took ~85 ms).
+        if (!ready) return void running.terminate().then(done, done)
         running.once('message', done)
         running.once('exit', done)
         running.postMessage('stop')

@@ -11,6 +11,9 @@ const db = new SQLite(file)
 db.pragma('busy_timeout = 1000')
 db.pragma(`journal_size_limit = ${walSizeLimit}`)
 
+// The parent waits for a 'stop' to be answered only once this is said (sqlite-checkpoint.ts).
+parentPort?.postMessage('ready')
+
 /** The WAL's frame count at the previous tick: unchanged and fully copied means nobody is writing. */
 let lastFrames = -1
 /** Ticks in a row with an empty WAL; at idleExitTicks the thread exits (the parent starts another after a write). */
